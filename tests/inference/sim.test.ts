@@ -3,7 +3,7 @@
  * valid structured output, tool calls then an answer, usage, determinism,
  * and every fault it can inject.
  */
-import { Validator } from '@cfworker/json-schema';
+import { Validator, type Schema } from '@cfworker/json-schema';
 import { startSimServer, type SimServer } from '../../sim/server';
 
 interface Json {
@@ -113,7 +113,7 @@ describe('simulated model server', () => {
   });
 
   test('json_schema response is valid against the schema', async () => {
-    const schema = {
+    const schema: Schema = {
       type: 'object',
       required: ['title', 'tags', 'score', 'kind', 'items'],
       properties: {
@@ -150,16 +150,8 @@ describe('simulated model server', () => {
   });
 
   test('emits Kimi-style tool calls for toolTurns turns, then answers', async () => {
-    const tools = [
-      {
-        type: 'function',
-        function: {
-          name: 'search',
-          description: 'search the web',
-          parameters: { type: 'object', required: ['q'], properties: { q: { type: 'string' }, n: { type: 'integer', minimum: 1, maximum: 9 } } },
-        },
-      },
-    ];
+    const parameters: Schema = { type: 'object', required: ['q'], properties: { q: { type: 'string' }, n: { type: 'integer', minimum: 1, maximum: 9 } } };
+    const tools = [{ type: 'function', function: { name: 'search', description: 'search the web', parameters } }];
     const messages: unknown[] = [{ role: 'user', content: 'find things' }];
     for (let turn = 0; turn < 2; turn++) {
       const body = await (await post(sim, { model: 'm', messages, tools })).json();
@@ -167,7 +159,7 @@ describe('simulated model server', () => {
       const call = field(body, 'choices', 0, 'message', 'tool_calls', 0);
       expect(field(call, 'id')).toBe(`functions.search:${turn}`);
       const args: unknown = JSON.parse(String(field(call, 'function', 'arguments')));
-      expect(new Validator(tools[0]!.function.parameters).validate(args).valid).toBe(true);
+      expect(new Validator(parameters).validate(args).valid).toBe(true);
       messages.push(field(body, 'choices', 0, 'message'));
       messages.push({ role: 'tool', tool_call_id: field(call, 'id'), content: 'result' });
     }
