@@ -49,6 +49,8 @@ export function argvOf(command: string | string[] | undefined, allow: string[]):
     if (only === undefined) throw new ToolRefusedError(`give a command; allowed: ${allow.map((a) => JSON.stringify(a)).join(', ')}`);
     return splitCommand(only);
   }
+  // A line break in a command string would be a second command to a shell; here it is refused outright.
+  if (typeof command === 'string' && /[\r\n\0]/.test(command)) throw new ToolRefusedError('command refused: it contains a line break or NUL; give one command');
   const argv = typeof command === 'string' ? splitCommand(command) : command;
   if (argv.length === 0) throw new ToolRefusedError('the command is empty');
   if (argv.length > MAX_ARGS) throw new ToolRefusedError(`the command has more than ${MAX_ARGS} arguments`);
