@@ -65,15 +65,23 @@ export interface AgentTurnInput {
   /** Later turns: the conversation so far. */
   conversation?: BlobRef;
   /** Results of the tool calls of the previous turn, appended before the call. */
-  toolResults?: { callId: string; name: string; result: BlobRef }[];
+  toolResults?: ToolResultRef[];
   /** Repair turn: the previous answer did not satisfy the schema; these errors are shown to the model. */
   repair?: string[];
-  /** Tools offered (names of the swarm's tool instances). */
-  tools: string[];
+  /** Tools offered: the swarm's tool instances this agent may call. */
+  tools: { name: string; uses: string; config: { [key: string]: Json } }[];
   outputSchema: Json | null;
   /** Last allowed turn: the model is told to answer now and tools are not offered. */
   mustAnswer: boolean;
   turn: number;
+}
+
+/** A tool call's result for the model: stored as a blob, or a short error text. */
+export interface ToolResultRef {
+  callId: string;
+  name: string;
+  result?: BlobRef;
+  error?: string;
 }
 
 export interface AgentTurnResult {
@@ -122,9 +130,6 @@ export interface CaptureSkillResult {
   created: boolean;
 }
 
-export interface ResolveSkillsInput {
-  refs: { name: string; range: string }[];
-}
 
 export interface ResolvedSkill {
   name: string;

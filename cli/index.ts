@@ -1,0 +1,143 @@
+/**
+ * `swarmflow`: the command line. Each command is a function that returns
+ * its exit code; this file only wires them to commander and turns every
+ * error into one line (exit 2 for usage, 1 otherwise), never a stack trace.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { devCommand, demoCommand, workerCommand } from './dev';
+import { oneLine, processIo, UsageError } from './io';
+import { cancelCommand, historyCommand, lsCommand, replayCommand, rerunCommand, runCommand, signalCommand, statusCommand, type GlobalOpts } from './runs';
+import { validateCommand } from './validate';
+import { compileCommand } from './compile';
+import { simCommand } from './sim';
+
+const io = processIo;
+
+function program(): Command {
+  const p = new Command('swarmflow')
+    .description('Durable LLM agent swarms on Temporal: validate, compile, run and inspect swarm definitions.')
+    .option('--json', 'print JSON for scripts')
+    .option('--api <url>', 'talk to a swarmflow API server instead of Temporal directly')
+    .option('--home <dir>', 'data directory (default: .swarmflow, or $SWARMFLOW_HOME)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  const g = (): GlobalOpts => p.opts<GlobalOpts>();
+  let code = 0;
+  const set = (c: number): void => {
+    code = c;
+  };
+
+  p.command('validate')
+    .argument('<files...>', 'swarm definitions (.swarm.yaml)')
+    .description('check definitions; errors print as file:line:col: message')
+    .addHelpText('after', '\nExit codes: 0 valid, 1 invalid, 2 usage.\nExample:\n  $ swarmflow validate examples/*.swarm.yaml')
+    .action(async (files: string[]) => set(await validateCommand(files, io, { json: g().json })));
+
+  p.command('compile')
+    .argument('<file>', 'a swarm definition')
+    .option('-o, --out <file>', 'write the IR here instead of printing it')
+    .description('compile a definition to its IR (JSON)')
+    .addHelpText('after', '\nExample:\n  $ swarmflow compile examples/hello.swarm.yaml -o hello.ir.json')
+    .action(async (file: string, o: { out?: string }) => set(await compileCommand(file, io, { out: o.out })));
+
+  p.command('run')
+    .argument('<file>', 'a swarm definition')
+    .option('--input <json>', 'run input as JSON, or @file.json')
+    .option('--follow', 'show live progress until the run ends')
+    .option('--wait', 'wait for the result and print it')
+    .option('--id <id>', 'run id (default: random); the workflow id is <swarm>/<id>')
+    .description('start a run')
+    .addHelpText('after', `\nExit codes (with --wait or --follow): 0 succeeded, 1 failed, 3 cancelled or timed out.\nExample:\n  $ swarmflow run examples/hello.swarm.yaml --input '{"name":"Ada"}' --wait`)
+    .action(async (file: string, o: { input?: string; follow?: boolean; wait?: boolean; id?: string }) => set(await runCommand(file, o, g(), io)));
+
+  p.command('status').argument('<run-id>').description("a run's state and progress").action(async (id: string) => set(await statusCommand(id, g(), io)));
+  p.command('ls')
+    .option('--limit <n>', 'how many runs', '20')
+    .option('--swarm <name>', 'only runs of this swarm')
+    .description('recent runs')
+    .action(async (o: { limit?: string; swarm?: string }) => set(await lsCommand(o, g(), io)));
+  p.command('signal')
+    .argument('<run-id>')
+    .argument('<name>', 'the signal a waitFor step waits for, e.g. approve')
+    .option('--payload <json>', 'the signal payload (the waitFor step output)')
+    .description('send a signal, e.g. approve a waitFor step')
+    .addHelpText('after', `\nExample:\n  $ swarmflow signal repo-refactor/4f2a9c1b7e01 approve --payload '{"approved":true}'`)
+    .action(async (id: string, name: string, o: { payload?: string }) => set(await signalCommand(id, name, o, g(), io)));
+  p.command('cancel').argument('<run-id>').description('graceful cancellation').action(async (id: string) => set(await cancelCommand(id, g(), io)));
+  p.command('rerun')
+    .argument('<run-id>')
+    .requiredOption('--from <step>', 'the first top-level step to run again')
+    .option('--follow', 'show live progress')
+    .option('--wait', 'wait for the result')
+    .description('a new run of the same IR reusing the recorded outputs of the steps before --from')
+    .action(async (id: string, o: { from: string; follow?: boolean; wait?: boolean }) => set(await rerunCommand(id, o, g(), io)));
+  p.command('history')
+    .argument('<run-id>')
+    .option('-o, --output <file>', 'write to this file')
+    .description('export the full event history: every continue-as-new execution and every child')
+    .action(async (id: string, o: { output?: string }) => set(await historyCommand(id, o, g(), io)));
+  p.command('replay')
+    .argument('<files...>', 'exported histories')
+    .description('replay exported histories against the current workflow code')
+    .addHelpText('after', '\nExit codes: 0 all replay identically, 1 a history diverged (the first divergence is printed).')
+    .action(async (files: string[]) => set(await replayCommand(files, g(), io)));
+
+  p.command('dev')
+    .option('--port <n>', 'Temporal frontend port', '7233')
+    .option('--ui-port <n>', 'Temporal Web UI port', '8233')
+    .option('--api-port <n>', 'API server port', '8787')
+    .option('--sim-port <n>', 'simulated model server port', '8788')
+    .option('--no-ui', 'no Temporal Web UI')
+    .description('start the embedded stack: Temporal dev server, simulated model, workers, API; Ctrl-C stops it')
+    .action(async (o: { port?: string; uiPort?: string; apiPort?: string; simPort?: string; ui?: boolean }) => set(await devCommand(o, g(), io)));
+  p.command('demo')
+    .option('--file <swarm>', 'the definition to run (default: examples/research.swarm.yaml)')
+    .option('--input <json>', 'run input')
+    .description('start the embedded stack, run one example with live progress, stop')
+    .action(async (o: { file?: string; input?: string }) => set(await demoCommand(o, g(), io)));
+  p.command('worker')
+    .option('--inference', 'run the inference workers (LLM activities) for every configured pool')
+    .option('--swarm', 'with --inference: also run the swarm worker')
+    .description('run workers against TEMPORAL_ADDRESS (production)')
+    .action(async (o: { inference?: boolean; swarm?: boolean }) => set(await workerCommand(o, g(), io)));
+  p.command('sim')
+    .addOption(new Option('--port <n>', 'port (0: a free one)').default('8788'))
+    .option('--seed <n>', 'seed of the deterministic answers', '0')
+    .option('--latency <ms>', 'added latency per call', '0')
+    .description('run the simulated OpenAI-compatible model server')
+    .action(async (o: { port: string; seed: string; latency: string }) => {
+      await simCommand({ port: Number(o.port), seed: Number(o.seed), latencyMs: Number(o.latency) });
+      set(0);
+    });
+  return Object.assign(p, { exitCode: () => code });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const p = program() as Command & { exitCode(): number };
+  try {
+    await p.parseAsync(argv, { from: 'user' });
+    return p.exitCode();
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      io.err(`error: ${err.message}`);
+      return 2;
+    }
+    io.err(`error: ${oneLine(err)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      io.err(`error: ${oneLine(err)}`);
+      process.exit(1);
+    },
+  );
+}

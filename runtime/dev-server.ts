@@ -1,0 +1,84 @@
+/**
+ * The embedded Temporal: the Temporal CLI's `server start-dev`, persisted in a
+ * SQLite file, bound to 127.0.0.1, with the Web UI and swarmflow's search
+ * attributes registered. Used by `swarmflow dev`, the demo and the tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { freePort, waitForPort } from './ports';
+import { temporalCliPath } from './temporal-cli';
+import { SEARCH_ATTRIBUTES } from './search-attributes';
+
+export interface DevServerOptions {
+  /** SQLite file; omit for an in-memory server. */
+  dbFile?: string;
+  port?: number;
+  uiPort?: number;
+  /** false turns the Web UI off (tests). */
+  ui?: boolean;
+  namespace?: string;
+  /** Extra `--dynamic-config-value KEY=VALUE` settings (benchmarks raise history limits). */
+  dynamicConfig?: Record<string, string | number | boolean>;
+  logFile?: string;
+}
+
+export interface DevServer {
+  address: string;
+  namespace: string;
+  uiUrl: string | null;
+  pid: number;
+  stop(): Promise<void>;
+  /** Kills the server without a clean shutdown (chaos tests). */
+  kill(): void;
+}
+
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const cli = temporalCliPath();
+  const port = opts.port ?? (await freePort());
+  const ui = opts.ui !== false;
+  const uiPort = ui ? (opts.uiPort ?? (await freePort())) : 0;
+  const namespace = opts.namespace ?? 'default';
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
+  // The metrics endpoint would take a fixed port (and clash between servers) unless given a free one.
+  args.push('--metrics-port', String(await freePort()));
+  if (ui) args.push('--ui-port', String(uiPort), '--ui-ip', '127.0.0.1');
+  else args.push('--headless');
+  if (opts.dbFile) {
+    fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [k, v] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+
+  const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
+  const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', out, out], detached: false });
+  if (typeof out === 'number') fs.closeSync(out);
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  try {
+    await Promise.race([
+      waitForPort('127.0.0.1', port, 60_000),
+      exitPromise.then(() => { throw new Error(`the Temporal dev server exited at start (${cli} ${args.join(' ')})${opts.logFile ? `; see ${opts.logFile}` : ''}`); }),
+    ]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    namespace,
+    uiUrl: ui ? `http://127.0.0.1:${uiPort}` : null,
+    pid: child.pid ?? -1,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exitPromise;
+      clearTimeout(t);
+    },
+    kill() {
+      if (!exited) child.kill('SIGKILL');
+    },
+  };
+}

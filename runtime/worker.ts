@@ -1,0 +1,118 @@
+/**
+ * Worker processes: the swarm worker (workflows, tools, run resolution) and
+ * inference workers (LLM turns and Skill capture, one task queue per pool,
+ * with concurrency set from the pool's endpoint slots). `swarmflow dev` runs
+ * both in one process; production runs them apart (`swarmflow worker
+ * [--inference]`) and scales by starting more on the same task queues.
+ */
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FsBlobStore } from '../activities/blobs';
+import { createActivities, type ActivityDeps, type ChatFn, type RunResolver, type SkillService, type ToolRunner } from '../activities/registry';
+import { SWARM_TASK_QUEUE, inferenceTaskQueue } from '../workflows/types';
+import { dataPaths, workspaceDirName, type Settings } from './config';
+import { WORKFLOWS_ENTRY } from './bundle';
+
+export interface WorkerSetOptions {
+  settings: Settings;
+  /** Run the swarm worker (workflows + tools). Default true. */
+  swarm?: boolean;
+  /** Run inference workers for these pools, with these slots each. */
+  inference?: { pools: Record<string, number>; chat: ChatFn } | null;
+  tools?: ToolRunner;
+  skills?: SkillService;
+  resolver?: RunResolver;
+  /** Workflow tasks and activities the swarm worker runs at once. */
+  maxConcurrentActivities?: number;
+  maxCachedWorkflows?: number;
+  /** Pre-built workflow bundle; default dist/workflow-bundle.js when present. */
+  bundlePath?: string;
+}
+
+export interface WorkerSet {
+  /** Resolves when every worker has stopped. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** Keeps the SDK's own logging to warnings (the CLI prints what people need). */
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new (require('@temporalio/worker').DefaultLogger)('WARN'), shutdownSignals: [] });
+  } catch {
+    // Already installed by the host process (tests): keep theirs.
+  }
+}
+
+export function defaultBundlePath(): string | null {
+  const p = path.resolve(__dirname, '..', 'workflow-bundle.js');
+  return fs.existsSync(p) ? p : null;
+}
+
+export async function startWorkers(o: WorkerSetOptions): Promise<WorkerSet> {
+  installRuntime();
+  const paths = dataPaths(o.settings.home);
+  const blobs = new FsBlobStore(paths.blobs);
+  const deps: ActivityDeps = {
+    blobs,
+    chat: o.inference?.chat,
+    tools: o.tools,
+    skills: o.skills,
+    resolver: o.resolver,
+    workspaceFor: (runId) => {
+      const dir = path.join(paths.workspaces, workspaceDirName(runId.split('/').slice(0, 2).join('/')));
+      fs.mkdirSync(dir, { recursive: true });
+      return dir;
+    },
+  };
+  const activities = createActivities(deps);
+  const connection = await NativeConnection.connect({ address: o.settings.temporalAddress });
+  const workers: Worker[] = [];
+  if (o.swarm !== false) {
+    const bundle = o.bundlePath ?? defaultBundlePath();
+    const wfSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_ENTRY };
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: o.settings.namespace,
+        taskQueue: SWARM_TASK_QUEUE,
+        ...wfSource,
+        activities: { resolveRun: activities.resolveRun, toolCall: activities.toolCall },
+        maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 100,
+        maxCachedWorkflows: o.maxCachedWorkflows ?? 400,
+        shutdownGraceTime: '5s',
+      }),
+    );
+  }
+  for (const [pool, slots] of Object.entries(o.inference?.pools ?? {})) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: o.settings.namespace,
+        taskQueue: inferenceTaskQueue(pool),
+        activities: { llmStep: activities.llmStep, agentTurn: activities.agentTurn, captureSkill: activities.captureSkill },
+        // The pool queues beyond its slots itself; a little headroom keeps its queue fed.
+        maxConcurrentActivityTaskExecutions: Math.max(1, slots),
+        shutdownGraceTime: '5s',
+      }),
+    );
+  }
+  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  let stopping: Promise<void> | null = null;
+  return {
+    done,
+    shutdown() {
+      stopping ??= (async () => {
+        for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+        await done.catch(() => undefined);
+        await connection.close();
+      })();
+      return stopping;
+    },
+  };
+}
