@@ -64,6 +64,10 @@ export interface ChatResponse {
   model: string;
   /** True when the answer came from the simulated model server. */
   simulated: boolean;
+  /** Set when the request asked for `outputSchema`: errors of `content` against it ([] = valid). */
+  schemaErrors?: string[];
+  /** Endpoints that failed this call before `endpoint` answered (failover), oldest first. */
+  failedOver?: string[];
 }
 
 /** Routing and progress context of one call. */
