@@ -33,7 +33,7 @@ export function splitFrontMatter(text: string, where: string): SplitDocument {
   const end = /^---[ \t]*$/m.exec(rest);
   if (!end) throw new SkillFormatError(where, ['the front matter starts with --- but has no closing --- line']);
   const yamlText = rest.slice(0, end.index);
-  const body = rest.slice(end.index + end[0].length).replace(/^\n/, '');
+  const body = normalizeBody(rest.slice(end.index + end[0].length));
   const doc = parseDocument(yamlText, { schema: 'core', uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new SkillFormatError(where, doc.errors.map((e) => `front matter line ${(e.linePos?.[0]?.line ?? 0) + 1}: ${e.message.split('\n')[0]}`));
