@@ -124,9 +124,10 @@ export async function guardedRequest(req: GuardedRequest): Promise<GuardedRespon
     try {
       res = await exchange(u, method, headers, body, req.allowPrivate || entry.namesPrivate, req, signal);
     } catch (err) {
-      if (err instanceof ToolError) throw err;
+      // Checked first: an abort during the body surfaces as a cut-off response.
       if (timeout.aborted) throw new ToolError(`${req.method} ${req.url} timed out after ${req.timeoutMs} ms`);
       if (req.signal.aborted) throw new ToolError(`${req.method} ${req.url} was cancelled`);
+      if (err instanceof ToolError) throw err;
       const code = errnoCode(err) ?? '';
       throw new ToolError(`${method} ${u.href} failed: ${code || (messageOf(err))}`);
     }

@@ -73,6 +73,11 @@ beforeEach(async () => {
     }
     if (url === '/docs/big') return res.end('z'.repeat(100_000));
     if (url === '/docs/hang') return; // never answers
+    if (url === '/docs/drip') {
+      res.writeHead(200);
+      res.write('first bytes');
+      return; // the body never ends
+    }
     if (url === '/docs/to-final') return res.writeHead(302, { location: '/docs/final' }).end();
     if (url === '/docs/final') return res.end(`final ${req.method}`);
     if (url === '/docs/to-b') return res.writeHead(302, { location: `http://127.0.0.1:${b.port}/secret` }).end();
@@ -193,6 +198,10 @@ describe('http tools refusing (hostile cases)', () => {
     const started = Date.now();
     expect(errorOf(await get([`${A}/docs/*`], `${A}/docs/hang`, { timeout: '300ms' }))).toMatch(/timed out after 300 ms/);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  test('a body that never ends hits the time cap too', async () => {
+    expect(errorOf(await get([`${A}/docs/*`], `${A}/docs/drip`, { timeout: '300ms' }))).toMatch(/timed out after 300 ms/);
   });
 
   test('header injection and framing headers are refused', async () => {
