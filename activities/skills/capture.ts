@@ -68,7 +68,7 @@ export async function captureSkill(input: CaptureSkillInput, deps: CaptureDeps):
     output: clip(typeof output === 'string' ? output : JSON.stringify(output, null, 2), OUTPUT_BUDGET),
     transcripts: renderTranscripts(texts, deps.transcriptBudget),
   });
-  const { draft, model } = await writeSkillDraft({
+  const { draft, model, simulated } = await writeSkillDraft({
     chat: deps.chat,
     model: deps.model ?? input.model.model,
     temperature: input.model.temperature,
@@ -88,6 +88,7 @@ export async function captureSkill(input: CaptureSkillInput, deps: CaptureDeps):
       model,
       date: (deps.now ?? (() => new Date()))().toISOString(),
       key: input.ctx.idempotencyKey,
+      ...(simulated ? { simulated: true } : {}),
     },
     extra: {},
     body: draftBody(input.skill, draft, description),

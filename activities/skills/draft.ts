@@ -28,6 +28,8 @@ export interface DraftResult {
   draft: SkillDraft;
   /** The model that answered, as the endpoint reported it. */
   model: string;
+  /** The simulated model answered. */
+  simulated: boolean;
 }
 
 /** Parses and checks one answer; returns the draft or the problems to show the model. */
@@ -74,11 +76,11 @@ export async function writeSkillDraft(r: DraftRequest): Promise<DraftResult> {
   });
   const first = await r.chat(request());
   const one = parseDraft(first.content, r.check);
-  if (one.draft) return { draft: one.draft, model: first.model || r.model };
+  if (one.draft) return { draft: one.draft, model: first.model || r.model, simulated: first.simulated };
   messages.push({ role: 'assistant', content: first.content }, { role: 'user', content: repairPrompt(one.problems) });
   const second = await r.chat(request());
   const two = parseDraft(second.content, r.check);
-  if (two.draft) return { draft: two.draft, model: second.model || r.model };
+  if (two.draft) return { draft: two.draft, model: second.model || r.model, simulated: second.simulated };
   throw new SkillCaptureError(r.skill, two.problems);
 }
 

@@ -51,7 +51,7 @@ export async function importSkillDocument(markdown: string, deps: ImportDeps): P
   if (!deps.chat || !deps.model) {
     throw new SkillFormatError(where, ['this is a plain document (no front matter with name and description), so a model must write the skill from it; configure an inference pool (or start the simulated model) and import again']);
   }
-  const { draft, model } = await writeSkillDraft({
+  const { draft, model, simulated } = await writeSkillDraft({
     chat: deps.chat,
     model: deps.model,
     user: importUserPrompt({ document: clip(body, DOCUMENT_BUDGET), name: deps.name ?? null }),
@@ -72,6 +72,7 @@ export async function importSkillDocument(markdown: string, deps: ImportDeps): P
       model,
       date: (deps.now ?? (() => new Date()))().toISOString(),
       ...(deps.source ? { source: deps.source } : {}),
+      ...(simulated ? { simulated: true } : {}),
     },
     extra: {},
     body: draftBody(name, draft, description),

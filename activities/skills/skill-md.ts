@@ -59,13 +59,14 @@ function provenanceOf(v: Json | undefined, problems: string[]): SkillProvenance 
     problems.push('provenance must be a mapping with run, step, model and date');
     return null;
   }
-  const { run, step, model, date, key, source } = v;
+  const { run, step, model, date, key, source, simulated } = v;
   const strings = { run, step, model, date };
   for (const [k, val] of Object.entries(strings)) if (typeof val !== 'string') problems.push(`provenance.${k} must be a string`);
   if (typeof run !== 'string' || typeof step !== 'string' || typeof model !== 'string' || typeof date !== 'string') return null;
   const p: SkillProvenance = { run, step, model, date };
   if (typeof key === 'string') p.key = key;
   if (typeof source === 'string') p.source = source;
+  if (simulated === true) p.simulated = true;
   return p;
 }
 

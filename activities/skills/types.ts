@@ -25,6 +25,8 @@ export interface SkillProvenance {
   key?: string;
   /** For imports: the document's file name. */
   source?: string;
+  /** True when the simulated model wrote it (a demo or test skill, not a real one). */
+  simulated?: boolean;
 }
 
 /** A skill's content: everything but the version. Its hash identifies it. */

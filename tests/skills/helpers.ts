@@ -27,7 +27,7 @@ export function scriptedChat(answers: (string | null)[]) {
     if (next >= answers.length) throw new Error(`scripted model ran out of answers: request ${next + 1} was not expected (last user message: ${JSON.stringify(req.messages[req.messages.length - 1]?.content?.slice(0, 200))})`);
     const content = answers[next] ?? null;
     next += 1;
-    return { content, reasoning: null, toolCalls: [], usage: { promptTokens: 10, completionTokens: 10 }, finishReason: 'stop', endpoint: 'scripted', model: 'scripted-model', simulated: true };
+    return { content, reasoning: null, toolCalls: [], usage: { promptTokens: 10, completionTokens: 10 }, finishReason: 'stop', endpoint: 'scripted', model: 'scripted-model', simulated: false };
   };
   return { chat, requests, remaining: () => answers.length - next };
 }

@@ -82,6 +82,8 @@ test('a skill captured through the simulated model, then captured again identica
 
   const stored = await store.get('summarise-module');
   expect(stored?.skill.body).toContain('## Instructions');
+  // A skill the simulated model wrote says so.
+  expect(stored?.skill.provenance).toMatchObject({ model: 'kimi-k2.6', simulated: true });
   // The simulated model returns `{}` for the open outputSchema field, so the schema is inferred from the output.
   expect(checkAgainstSkill(output, { name: 'summarise-module', version: '1.0.0', outputSchema: stored?.skill.outputSchema ?? null }).ok).toBe(true);
   expect(checkAgainstSkill({ modules: 'a' }, { name: 'summarise-module', version: '1.0.0', outputSchema: stored?.skill.outputSchema ?? null }).ok).toBe(false);
