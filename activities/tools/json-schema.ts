@@ -126,7 +126,7 @@ export function checkSchema(schema: unknown): string[] {
   if (problems.length === 0) {
     // Resolves every $ref once, so a dangling reference is found now and not at the first check.
     try {
-      new Validator(schema as JSONSchema, '2020-12', false).validate(null);
+      new Validator(schema, '2020-12', false).validate(null);
     } catch (err) {
       problems.push(`the schema cannot be used: ${messageOf(err).split('\n')[0]}`);
     }
