@@ -1,4 +1,4 @@
-/** Jest: TypeScript through SWC; cel-js ships ESM only, so it is transformed too. */
+/** Jest: TypeScript through SWC; cel-js and @noble/hashes ship ESM only, so they are transformed too. */
 module.exports = {
   testEnvironment: 'node',
   rootDir: __dirname,
@@ -9,7 +9,7 @@ module.exports = {
       { jsc: { target: 'es2022', parser: { syntax: 'typescript', tsx: true } }, module: { type: 'commonjs' } },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@marcbachmann/cel-js)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@marcbachmann/cel-js|@noble/hashes)/)'],
   globalSetup: '<rootDir>/tests/setup/global-setup.ts',
   globalTeardown: '<rootDir>/tests/setup/global-teardown.ts',
   testTimeout: 120000,

@@ -34,6 +34,8 @@ export type ChatFn = (req: ChatRequest, opts: CallOptions) => Promise<ChatRespon
 /** The tool registry as the activities use it (activities/tools implements it). */
 export interface ToolRunner {
   toolSpec(name: string, uses: string, config: Record<string, Json>): ToolSpec;
+  /** Problems of a tool instance's configuration; empty when valid. */
+  validateConfig(uses: string, config: Record<string, Json>): string[];
   run(uses: string, config: Record<string, Json>, args: Json, ctx: { workspace: string; idempotencyKey: string; signal: AbortSignal }): Promise<{ ok: boolean; output: Json; error: string | null }>;
 }
 
@@ -63,7 +65,8 @@ export interface ActivityDeps {
   workspaceFor(runId: string): string;
 }
 
-const HEARTBEAT_MS = 5000;
+/** Keep-alive heartbeats; the SDK throttles them to 80% of the activity's heartbeat timeout. */
+const HEARTBEAT_MS = 1000;
 
 export function createActivities(deps: ActivityDeps) {
   const need = <K extends 'chat' | 'tools' | 'skills'>(k: K): NonNullable<ActivityDeps[K]> => {
@@ -75,14 +78,11 @@ export function createActivities(deps: ActivityDeps) {
   /** Calls the model with heartbeats (progress and a keep-alive) and the activity's cancellation. */
   async function callModel(req: ChatRequest, opts: Omit<CallOptions, 'signal' | 'onProgress'>): Promise<ChatResponse> {
     const chat = need('chat');
-    const ctx = Context.current();
-    let progress: Record<string, unknown> = { completionTokens: 0 };
-    const timer = setInterval(() => ctx.heartbeat(progress), HEARTBEAT_MS);
-    try {
-      return await chat(req, { ...opts, signal: ctx.cancellationSignal, onProgress: (p) => (progress = p) });
-    } finally {
-      clearInterval(timer);
-    }
+    let progress: unknown = { completionTokens: 0 };
+    return withHeartbeats(
+      () => progress,
+      (signal) => chat(req, { ...opts, signal, onProgress: (p) => (progress = p) }),
+    );
   }
 
   return {
@@ -92,7 +92,10 @@ export function createActivities(deps: ActivityDeps) {
       const pools = deps.resolver?.pools?.();
       if (pools) for (const [name, m] of Object.entries(input.ir.models)) if (!pools.includes(m.pool)) problems.push(`model "${name}" uses pool "${m.pool}", which is not configured (pools: ${pools.join(', ') || 'none'})`);
       const kinds = deps.resolver?.toolKinds?.();
-      if (kinds) for (const [name, t] of Object.entries(input.ir.tools)) if (!kinds.includes(t.uses)) problems.push(`tool "${name}" uses kind "${t.uses}", which this worker does not have (kinds: ${kinds.join(', ')})`);
+      for (const [name, t] of Object.entries(input.ir.tools)) {
+        if (kinds && !kinds.includes(t.uses)) problems.push(`tool "${name}" uses kind "${t.uses}", which this worker does not have (kinds: ${kinds.join(', ')})`);
+        else if (deps.tools) for (const p of deps.tools.validateConfig(t.uses, t.with)) problems.push(`tool "${name}" (${t.uses}): ${p}`);
+      }
       let skills: ResolvedSkill[] = [];
       if (input.ir.skills.length > 0) {
         try {
@@ -187,8 +190,10 @@ export function createActivities(deps: ActivityDeps) {
       } catch (err) {
         throw ApplicationFailure.nonRetryable(`step "${input.ctx.stepId}": the tool's arguments could not be evaluated: ${err instanceof Error ? err.message : String(err)}`, 'ExpressionError');
       }
-      const ctx = Context.current();
-      const r = await tools.run(input.uses, input.config, args, { workspace: deps.workspaceFor(input.ctx.runId), idempotencyKey: input.ctx.idempotencyKey, signal: ctx.cancellationSignal });
+      const r = await withHeartbeats(
+        () => ({ tool: input.tool }),
+        (signal) => tools.run(input.uses, input.config, args, { workspace: deps.workspaceFor(input.ctx.runId), idempotencyKey: input.ctx.idempotencyKey, signal }),
+      );
       const resultRef = input.storeResult ? await deps.blobs.put(JSON.stringify(r.ok ? r.output : { error: r.error, output: r.output })) : null;
       return { output: r.output, ok: r.ok, error: r.error, resultRef };
     },
@@ -200,6 +205,21 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type SwarmActivities = ReturnType<typeof createActivities>;
+
+/**
+ * Runs `fn` while heartbeating every second (the SDK sends at most one per
+ * 80% of the heartbeat timeout), so a killed worker's activity is retried
+ * elsewhere after the heartbeat timeout, and cancellation reaches `fn`.
+ */
+async function withHeartbeats<T>(details: () => unknown, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const timer = setInterval(() => ctx.heartbeat(details()), HEARTBEAT_MS);
+  try {
+    return await fn(ctx.cancellationSignal);
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 function flatScope(scope: ExprScope): Record<string, Json> {
   return { ...scope.locals, inputs: scope.inputs, steps: scope.steps as unknown as Json, run: scope.run as unknown as Json };

@@ -6,10 +6,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import { devCommand, demoCommand, workerCommand } from './dev';
 import { oneLine, processIo, UsageError } from './io';
-import { cancelCommand, historyCommand, lsCommand, replayCommand, rerunCommand, runCommand, signalCommand, statusCommand, type GlobalOpts } from './runs';
+import { cancelCommand, historyCommand, lsCommand, replayCommand, rerunCommand, resolveSettings, runCommand, signalCommand, statusCommand, type GlobalOpts } from './runs';
 import { validateCommand } from './validate';
 import { compileCommand } from './compile';
 import { simCommand } from './sim';
+import { skillsCommand } from './skills';
+import { dataPaths } from '../runtime/config';
+import { buildWorkerServices } from '../runtime/services';
+import { readDevInfo } from '../runtime/stack';
 
 const io = processIo;
 
@@ -82,6 +86,31 @@ function program(): Command {
     .description('replay exported histories against the current workflow code')
     .addHelpText('after', '\nExit codes: 0 all replay identically, 1 a history diverged (the first divergence is printed).')
     .action(async (files: string[]) => set(await replayCommand(files, g(), io)));
+
+  const skills = p.command('skills').description('the Skill store: list, show, import');
+  const skillsRun = async (sub: string, args: string[], o: { name?: string } = {}): Promise<void> => {
+    const settings = resolveSettings(g());
+    const dir = dataPaths(settings.home).skills;
+    // Importing a plain document asks a model: the configured pool (the simulated one under `swarmflow dev`).
+    const services = sub === 'import' ? await buildWorkerServices({ ...settings, simUrl: settings.simUrl ?? readDevInfo(settings.home)?.simUrl ?? null }) : null;
+    try {
+      set(await skillsCommand(sub, args, io, { json: g().json, dir, name: o.name, chat: services ? (req) => services.chat(req, {}) : undefined }));
+    } finally {
+      await services?.close();
+    }
+  };
+  skills.command('ls').description('skills and their latest versions').action(async () => skillsRun('ls', []));
+  skills
+    .command('show')
+    .argument('<ref>', 'NAME or NAME@RANGE, e.g. ts-refactor@^1')
+    .description("a skill's SKILL.md")
+    .action(async (ref: string) => skillsRun('show', [ref]));
+  skills
+    .command('import')
+    .argument('<file>', 'a SKILL.md (Agent Skills layout) or a plain Markdown document')
+    .option('--name <name>', 'store it under this name')
+    .description('turn a document into a Skill (a plain document goes through the model)')
+    .action(async (file: string, o: { name?: string }) => skillsRun('import', [file], o));
 
   p.command('dev')
     .option('--port <n>', 'Temporal frontend port', '7233')

@@ -6,8 +6,9 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { projectRoot } from './root';
 
-export const WORKFLOWS_ENTRY = path.resolve(__dirname, '..', '..', 'workflows', 'index.ts');
+export const WORKFLOWS_ENTRY = path.join(projectRoot(), 'workflows', 'index.ts');
 
 export async function writeWorkflowBundle(out: string): Promise<void> {
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: quietLogger });

@@ -17,6 +17,8 @@ export interface Settings {
   inferenceConfig: string | null;
   /** The simulated model server, used by the default pool. */
   simUrl: string | null;
+  /** Modules that export user tool kinds (`SWARMFLOW_TOOL_MODULES`, comma-separated paths). */
+  toolModules: string[];
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Settings> = {}): Settings {
@@ -28,6 +30,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides:
     uiUrl: overrides.uiUrl ?? env.SWARMFLOW_TEMPORAL_UI ?? null,
     inferenceConfig: overrides.inferenceConfig ?? env.SWARMFLOW_INFERENCE ?? null,
     simUrl: overrides.simUrl ?? env.SWARMFLOW_SIM_URL ?? null,
+    toolModules: overrides.toolModules ?? (env.SWARMFLOW_TOOL_MODULES ?? '').split(',').map((p) => p.trim()).filter(Boolean).map((p) => path.resolve(p)),
   };
 }
 

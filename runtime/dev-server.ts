@@ -51,6 +51,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   for (const [k, v] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
 
+  if (opts.logFile) fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
   const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', out, out], detached: false });
   if (typeof out === 'number') fs.closeSync(out);

@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import { loadInferenceConfig } from '../activities/inference/config';
 import { createPool, type InferencePool } from '../activities/inference/pool';
 import { toTemporalFailure } from '../activities/inference/errors';
-import { createToolRegistry, type ToolRegistry } from '../activities/tools/registry';
+import { createToolRegistry, FileEffectLedger, loadToolModules, type ToolRegistry } from '../activities/tools';
 import { FsBlobStore } from '../activities/blobs';
-import type { ChatFn, RunResolver, SkillService } from '../activities/registry';
-import { createSkillService } from '../activities/skills/service';
+import type { ChatFn, RunResolver, SkillService, ToolRunner } from '../activities/registry';
+import { createSkillService, type SkillServiceImpl } from '../activities/skills/service';
 import { dataPaths, type Settings } from './config';
 import type { SwarmIR } from '../dsl/ir';
 
@@ -18,8 +18,11 @@ export interface WorkerServices {
   /** Slots per pool: the inference workers' activity concurrency. */
   poolSlots: Record<string, number>;
   chat: ChatFn;
-  tools: ToolRegistry;
+  /** The tool registry (kinds, schemas) and the runner the activities use (with the effect ledger). */
+  toolRegistry: ToolRegistry;
+  tools: ToolRunner;
   skills: SkillService;
+  skillService: SkillServiceImpl;
   resolver: RunResolver;
   blobs: FsBlobStore;
   /** Stored swarm definitions, when the API's store is attached. */
@@ -41,21 +44,38 @@ export async function buildWorkerServices(settings: Settings): Promise<WorkerSer
       throw toTemporalFailure(err);
     }
   };
-  const tools = createToolRegistry();
+  const toolRegistry = createToolRegistry({ kinds: settings.toolModules.length > 0 ? await loadToolModules(settings.toolModules) : [] });
+  const ledger = new FileEffectLedger(paths.ledger);
+  const tools: ToolRunner = {
+    toolSpec: (name, uses, config) => toolRegistry.toolSpec(name, uses, config),
+    validateConfig: (uses, config) => toolRegistry.validateConfig(uses, config),
+    run: (uses, config, args, ctx) => toolRegistry.run(uses, config, args, { ...ctx, ledger }),
+  };
   const blobs = new FsBlobStore(paths.blobs);
-  const skills = createSkillService({ dir: paths.skills, blobs });
+  const skillService = createSkillService({ dir: paths.skills, blobs });
+  const skills: SkillService = {
+    capture: (input, chat) => skillService.capture(input, chat),
+    // A skill listed without a range may be absent: the run may be the one that captures it.
+    resolve: async (refs) => {
+      const present: typeof refs = [];
+      for (const r of refs) if (r.range !== '*' || (await skillService.store.versions(r.name)).length > 0) present.push(r);
+      return skillService.resolve(present);
+    },
+  };
   let swarmLookup: ((name: string, version: number | null) => Promise<SwarmIR | null>) | null = null;
   const resolver: RunResolver = {
     pools: () => Object.keys(config.pools),
-    toolKinds: () => tools.kinds().map((k) => k.uses),
+    toolKinds: () => toolRegistry.kinds().map((k) => k.uses),
     swarm: (name, version) => (swarmLookup ? swarmLookup(name, version) : Promise.resolve(null)),
   };
   return {
     pool,
     poolSlots,
     chat,
+    toolRegistry,
     tools,
     skills,
+    skillService,
     resolver,
     blobs,
     setSwarmLookup(fn) {

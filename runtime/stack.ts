@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { startDevServer, type DevServer } from './dev-server';
 import { startSimServer, type SimServer } from '../sim/server';
 import { startWorkers, type WorkerSet } from './worker';
-import { dataPaths, type Settings } from './config';
+import { dataPaths, settingsFromEnv, type Settings } from './config';
 import { freePort } from './ports';
 import { buildWorkerServices, type WorkerServices } from './services';
 
@@ -76,6 +76,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       uiUrl: temporal.uiUrl,
       inferenceConfig: process.env.SWARMFLOW_INFERENCE ?? null,
       simUrl: sim.url,
+      toolModules: settingsFromEnv().toolModules,
     };
     const services = await buildWorkerServices(settings);
     stops.push(() => services.close());
@@ -113,7 +114,7 @@ async function startApiIfAvailable(settings: Settings, services: WorkerServices,
 }
 
 /** Addresses written by a running `swarmflow dev`, so other commands find its Temporal. */
-export function readDevInfo(home: string): { temporalAddress: string; namespace: string; uiUrl: string | null; apiUrl: string | null } | null {
+export function readDevInfo(home: string): { temporalAddress: string; namespace: string; uiUrl: string | null; apiUrl: string | null; simUrl: string | null } | null {
   try {
     const raw: unknown = JSON.parse(fs.readFileSync(path.join(home, 'dev.json'), 'utf8'));
     if (typeof raw !== 'object' || raw === null) return null;
@@ -124,6 +125,7 @@ export function readDevInfo(home: string): { temporalAddress: string; namespace:
       namespace: typeof r.namespace === 'string' ? r.namespace : 'default',
       uiUrl: typeof r.uiUrl === 'string' ? r.uiUrl : null,
       apiUrl: typeof r.apiUrl === 'string' ? r.apiUrl : null,
+      simUrl: typeof r.simUrl === 'string' ? r.simUrl : null,
     };
   } catch {
     return null;

@@ -1,13 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { projectRoot } from './root';
 
 /**
  * Where the Temporal CLI (the dev server) is: $TEMPORAL_CLI, the path the
  * bootstrap recorded, `temporal` on PATH, or the Go bin dir. Throws one
  * sentence that says how to get it when none exists.
  */
-export function temporalCliPath(root = path.resolve(__dirname, '..', '..')): string {
+export function temporalCliPath(root = projectRoot()): string {
   const candidates: string[] = [];
   if (process.env.TEMPORAL_CLI) candidates.push(process.env.TEMPORAL_CLI);
   for (const base of [root, path.resolve(root, '..')]) {

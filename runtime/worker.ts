@@ -5,7 +5,7 @@
  * both in one process; production runs them apart (`swarmflow worker
  * [--inference]`) and scales by starting more on the same task queues.
  */
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FsBlobStore } from '../activities/blobs';
@@ -13,6 +13,7 @@ import { createActivities, type ActivityDeps, type ChatFn, type RunResolver, typ
 import { SWARM_TASK_QUEUE, inferenceTaskQueue } from '../workflows/types';
 import { dataPaths, workspaceDirName, type Settings } from './config';
 import { WORKFLOWS_ENTRY } from './bundle';
+import { projectRoot } from './root';
 
 export interface WorkerSetOptions {
   settings: Settings;
@@ -43,14 +44,19 @@ function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new (require('@temporalio/worker').DefaultLogger)('WARN'), shutdownSignals: [] });
+    // Inference workers register activities only; the SDK's warning that they poll no workflows is expected.
+    const base = new DefaultLogger('WARN');
+    const logger = new DefaultLogger('WARN', (entry) => {
+      if (!entry.message.startsWith('No workflows registered')) base.log(entry.level, entry.message, entry.meta);
+    });
+    Runtime.install({ logger, shutdownSignals: [] });
   } catch {
     // Already installed by the host process (tests): keep theirs.
   }
 }
 
 export function defaultBundlePath(): string | null {
-  const p = path.resolve(__dirname, '..', 'workflow-bundle.js');
+  const p = path.join(projectRoot(), 'dist', 'workflow-bundle.js');
   return fs.existsSync(p) ? p : null;
 }
 
@@ -85,6 +91,8 @@ export async function startWorkers(o: WorkerSetOptions): Promise<WorkerSet> {
         activities: { resolveRun: activities.resolveRun, toolCall: activities.toolCall },
         maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 100,
         maxCachedWorkflows: o.maxCachedWorkflows ?? 400,
+        // A killed worker's sticky queue holds its workflows' next task this long before any worker may take it.
+        stickyQueueScheduleToStartTimeout: '3s',
         shutdownGraceTime: '5s',
       }),
     );

@@ -69,7 +69,7 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentRes
   const turnOptions: wf.ActivityOptions = {
     taskQueue: inferenceTaskQueue(model.pool),
     startToCloseTimeout: 600_000,
-    heartbeatTimeout: 60_000,
+    heartbeatTimeout: input.heartbeatTimeoutMs,
     retry: retryPolicy(input.retry),
   };
 
@@ -122,7 +122,7 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentRes
               res = await act<'toolCall'>(
                 'toolCall',
                 [{ ctx: { ...ctx, idempotencyKey: `${input.idempotencyKey}#t${turn}.c${i}` }, tool: call.name, uses: tool.uses, config: tool.with, args: call.arguments, storeResult: true }],
-                { taskQueue: SWARM_TASK_QUEUE, startToCloseTimeout: 300_000, heartbeatTimeout: 60_000, retry: { maximumAttempts: 3 }, summary: `${input.agentName} tool ${call.name}` },
+                { taskQueue: SWARM_TASK_QUEUE, startToCloseTimeout: 300_000, heartbeatTimeout: input.heartbeatTimeoutMs, retry: { maximumAttempts: 3 }, summary: `${input.agentName} tool ${call.name}` },
               );
             } catch (err) {
               res = { ok: false, output: null, resultRef: null, error: errorMessage(err) };

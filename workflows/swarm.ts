@@ -42,6 +42,7 @@ export const leaseGrantSignal = wf.defineSignal<[Usage]>(SIGNALS.leaseGrant);
 const DEFAULT_EVENT_THRESHOLD = 3000;
 const DEFAULT_BYTES_THRESHOLD = 2 * 1024 * 1024;
 const EVENT_LOG_SIZE = 2000;
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 interface Frame {
   scope: StepsScope;
@@ -93,6 +94,7 @@ class SwarmRun {
   private gate = { history: -1, count: 0, timer: null as Promise<void> | null };
   private lastSearchSteps = -1;
   private readonly deadlineAt: number;
+  private readonly heartbeatTimeoutMs: number;
 
   constructor(private readonly input: SwarmWorkflowInput) {
     this.ir = input.ir;
@@ -113,6 +115,7 @@ class SwarmRun {
     this.eventSeq = carried?.eventSeq ?? 0;
     this.resume = carried?.cursor.length ? [...carried.cursor] : null;
     this.continuedAsNew = carried?.continuedAsNew ?? 0;
+    this.heartbeatTimeoutMs = input.options?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
     this.deadlineAt = input.deadlineAt ?? wf.workflowInfo().startTime.getTime() + this.ir.limits.deadlineMs;
 
     wf.setHandler(progressQuery, (after?: number) => this.progress(after ?? 0));
@@ -245,7 +248,8 @@ class SwarmRun {
       const message = errorMessage(err);
       this.finish(step, frame, { output: null, status: 'failed', error: message });
       if (step.onError === 'continue') return null;
-      throw err instanceof StepFailed ? err : new StepFailed(step.id, `step "${step.id}" failed: ${message}`);
+      // The run's error names the innermost step that failed.
+      throw err instanceof StepFailed && message.startsWith('step "') ? err : new StepFailed(step.id, `step "${step.id}" failed: ${message}`);
     }
   }
 
@@ -370,7 +374,7 @@ class SwarmRun {
     return {
       taskQueue,
       startToCloseTimeout: step.timeoutMs ?? defaultTimeoutMs,
-      heartbeatTimeout: 60_000,
+      heartbeatTimeout: this.heartbeatTimeoutMs,
       retry: retryPolicy(step.retry),
       summary,
     };
@@ -505,6 +509,7 @@ class SwarmRun {
         lease,
         timeoutMs: step.timeoutMs,
         retry: step.retry,
+        heartbeatTimeoutMs: this.heartbeatTimeoutMs,
       };
       const r: AgentResult = await wf.executeChild('agentWorkflow', {
         workflowId,

@@ -72,6 +72,11 @@ export interface SwarmOptions {
   noContinueAsNew?: boolean;
   /** Child workflow starts per workflow task (default 50). */
   childStartBatch?: number;
+  /**
+   * Heartbeat timeout of model and tool activities (default 10 s): how long a
+   * killed worker's activity waits before Temporal retries it elsewhere.
+   */
+  heartbeatTimeoutMs?: number;
 }
 
 export interface Resolved {
@@ -138,6 +143,7 @@ export interface AgentWorkflowInput {
   lease: Usage;
   timeoutMs: number | null;
   retry: import('../dsl/ir').RetryIR | null;
+  heartbeatTimeoutMs: number;
   /** Set on continue-as-new of a long agent. */
   carried?: {
     conversation: string | null;
