@@ -45,8 +45,10 @@ function installRuntime(): void {
   runtimeInstalled = true;
   try {
     // Inference workers register activities only; the SDK's warning that they poll no workflows is expected.
-    const base = new DefaultLogger('WARN');
-    const logger = new DefaultLogger('WARN', (entry) => {
+    const level = (process.env.SWARMFLOW_LOG_LEVEL ?? 'WARN').toUpperCase();
+    const lvl = level === 'ERROR' || level === 'INFO' || level === 'DEBUG' || level === 'TRACE' ? level : 'WARN';
+    const base = new DefaultLogger(lvl);
+    const logger = new DefaultLogger(lvl, (entry) => {
       if (!entry.message.startsWith('No workflows registered')) base.log(entry.level, entry.message, entry.meta);
     });
     Runtime.install({ logger, shutdownSignals: [] });

@@ -13,6 +13,8 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Expected failures (tests of error paths) would fill the output with the SDK's warnings.
+  process.env.SWARMFLOW_LOG_LEVEL ??= 'ERROR';
   if (process.env.SWARMFLOW_TEST_NO_TEMPORAL) return;
   const artifacts = path.resolve(__dirname, '..', 'artifacts');
   const bundle = path.join(artifacts, 'workflow-bundle.js');
