@@ -60,6 +60,17 @@ export interface SimOptions {
   /** Emit reasoning unless the request disables thinking; default false (only when the request enables it). */
   reasoning?: boolean;
   faults?: SimFaults;
+  /**
+   * A counter several servers can share: completion requests in flight across
+   * all of them and the highest such number (admission tests measure a pool's
+   * total in flight exactly with it, instead of sampling).
+   */
+  gauge?: SimGauge;
+}
+
+export interface SimGauge {
+  inFlight: number;
+  peak: number;
 }
 
 export interface SimStats {

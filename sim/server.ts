@@ -19,7 +19,7 @@ import { FaultState, parseFaults, SimFaultsError } from './faults';
 import type { SimOptions, SimStats } from './options';
 import { parseChatBody, SimBadRequest, type SimChatBody } from './request';
 
-export type { SimFaults, SimOptions, SimStats } from './options';
+export type { SimFaults, SimGauge, SimOptions, SimStats } from './options';
 
 export interface SimServer {
   /** Base URL for OpenAI clients: `http://127.0.0.1:PORT/v1`. */
@@ -259,6 +259,11 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
     stats.requests += 1;
     inFlight += 1;
     stats.peakInFlight = Math.max(stats.peakInFlight, inFlight);
+    const gauge = opts.gauge;
+    if (gauge) {
+      gauge.inFlight += 1;
+      gauge.peak = Math.max(gauge.peak, gauge.inFlight);
+    }
     let slotHeld = false;
     try {
       let body: SimChatBody;
@@ -310,6 +315,7 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
     } finally {
       if (slotHeld) slots.release();
       inFlight -= 1;
+      if (gauge) gauge.inFlight -= 1;
     }
   };
 

@@ -17,7 +17,7 @@ import {
 } from '../../activities/inference/errors';
 import { createPool, type CreatePoolOptions, type InferencePool } from '../../activities/inference/pool';
 import { startSimServer, type SimServer } from '../../sim/server';
-import { ask, closeAll, configFrom, poolYaml, sleep, startSims } from './helpers';
+import { ask, closeAll, configFrom, poolYaml, sleep, startSims, until } from './helpers';
 
 async function caught(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -214,10 +214,9 @@ describe('pool errors and failover', () => {
     sims = await startSims(1, { latencyMs: 3000 });
     const p = make(poolYaml(sims));
     const ac = new AbortController();
-    const started = Date.now();
     const call = caught(p.chat(ask('slow'), { signal: ac.signal }));
-    await sleep(50);
-    expect(sims[0]!.stats().running).toBe(1);
+    await until(() => sims[0]!.stats().running === 1);
+    const started = Date.now();
     ac.abort();
     const err = await call;
     expect(err).toBeInstanceOf(InferenceCancelledError);
@@ -234,7 +233,6 @@ describe('pool errors and failover', () => {
     const first = p.chat(ask('first'), {});
     const ac = new AbortController();
     const second = caught(p.chat(ask('second'), { signal: ac.signal }));
-    await sleep(20);
     expect(p.status().pools[0]!.queued).toBe(1);
     ac.abort();
     const err = await second;
