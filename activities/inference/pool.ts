@@ -278,7 +278,8 @@ class Pool implements InferencePool {
     const excluded = new Set<string>();
     const failures: InferenceError[] = [];
     const signals = [this.closing.signal, ...(opts.signal ? [opts.signal] : [])];
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : this.closing.signal;
+    // A signal per call: undici listens on it, so the shared closing signal collects no listeners.
+    const signal = AbortSignal.any(signals);
     for (let attempt = 0; attempt < rt.cfg.maxAttempts && excluded.size < eligible.length; attempt++) {
       let ep: EndpointState;
       try {
