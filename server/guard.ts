@@ -29,8 +29,10 @@ export interface GuardOptions {
 
 const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
 
+/** Case-insensitive, so `/V1/...` is denied like any unknown API route rather than treated as a public file. */
 function isApiPath(path: string): boolean {
-  return path === '/v1' || path.startsWith('/v1/');
+  const p = path.toLowerCase();
+  return p === '/v1' || p.startsWith('/v1/');
 }
 
 function clientAddress(req: Request): string {
@@ -73,7 +75,8 @@ export function guard(o: GuardOptions): RequestHandler {
       const token = bearerOf(req.headers.authorization);
       const p = token === null ? null : authenticate(o.auth, token);
       if (!p) {
-        const wait = o.failures.take(clientAddress(req));
+        // Only wrong keys count: guessing is what this limit slows down.
+        const wait = token === null ? 0 : o.failures.take(clientAddress(req));
         if (wait > 0) return next(limited(wait, 'too many failed authentications from this address'));
         const why = token === null ? 'this route needs an API key: send Authorization: Bearer <key>' : 'the API key is not valid';
         return next(new ApiError('unauthorized', why, [], { headers: { 'WWW-Authenticate': 'Bearer realm="swarmflow"' } }));

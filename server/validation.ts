@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import { ApiError } from './errors';
 import { schemas } from './schemas';
 
-const DOC_ID = 'swarmflow-api';
+export const DOC_ID = 'swarmflow-api';
 
 let ajv: Ajv2020 | null = null;
 
@@ -18,6 +18,8 @@ export function apiAjv(): Ajv2020 {
   if (ajv) return ajv;
   const a = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
   addFormats(a);
+  // The schemas live where the OpenAPI document keeps them, so their `$ref`s work in both.
+  a.addKeyword('components');
   a.addSchema({ $id: DOC_ID, components: { schemas } });
   ajv = a;
   return a;
