@@ -5,6 +5,17 @@
  * failover, admission and circuit breaking belong to the pool.
  */
 import type { EndpointConfig } from './config';
+import {
+  AuthError,
+  BadRequestError,
+  ContextOverflowError,
+  EngineError,
+  InferenceCancelledError,
+  InferenceError,
+  QuotaExceededError,
+  RateLimitedError,
+  StreamDroppedError,
+} from './errors';
 import type { ChatRequest, ChatResponse } from './types';
 
 export type HealthState = 'up' | 'loading' | 'saturated' | 'down';
@@ -43,7 +54,21 @@ export interface Backend {
 export interface BackendContext {
   /** Redacts known secrets from text (use it on anything you put in an error message). */
   redact(text: string): string;
+  /** The error classes to throw, so user modules need not import swarmflow. */
+  errors: typeof BACKEND_ERRORS;
 }
+
+export const BACKEND_ERRORS = {
+  InferenceError,
+  RateLimitedError,
+  QuotaExceededError,
+  AuthError,
+  ContextOverflowError,
+  BadRequestError,
+  EngineError,
+  StreamDroppedError,
+  InferenceCancelledError,
+} as const;
 
 /** Builds the backend of one endpoint. User modules export one as `createBackend`. */
 export type BackendFactory = (endpoint: EndpointConfig, ctx: BackendContext) => Backend | Promise<Backend>;

@@ -14,7 +14,7 @@
  * - Secrets: keys are read from the environment at call time; every error
  *   message is redacted of them before it leaves.
  */
-import type { Backend, BackendContext, BackendFactory } from './backend';
+import { BACKEND_ERRORS, type Backend, type BackendContext, type BackendFactory } from './backend';
 import { isBuiltinKind, type InferenceConfig, type PoolConfig } from './config';
 import { DIALECTS } from './dialects';
 import { EndpointState, type EndpointStatus } from './endpoint-state';
@@ -115,7 +115,7 @@ class Pool implements InferencePool {
   ) {
     this.env = opts.env ?? process.env;
     this.random = opts.random ?? Math.random;
-    const ctx: BackendContext = { redact: (t) => this.redact(t) };
+    const ctx: BackendContext = { redact: (t) => this.redact(t), errors: BACKEND_ERRORS };
     for (const cfg of Object.values(config.pools)) {
       const rt: PoolRuntime = { cfg, endpoints: cfg.endpoints.map((e, i) => new EndpointState(e, cfg, i)), queue: [] };
       for (const ep of rt.endpoints) {

@@ -109,3 +109,48 @@ describe('user backend kinds', () => {
     expect(() => createPool(cfg, { probes: false })).toThrow(/add "module: .\/your-backend.js" to the endpoint or register it/);
   });
 });
+
+describe('the documented example backend (docs/inference.md)', () => {
+  test('runs as written against a small HTTP service', async () => {
+    const { readFileSync } = await import('node:fs');
+    const http = await import('node:http');
+    const doc = readFileSync(path.join(__dirname, '../../docs/inference.md'), 'utf8');
+    const code = /```js\n(\/\/ backends\/my-kind\.js[\s\S]*?)```/.exec(doc)?.[1];
+    expect(code).toBeDefined();
+    const seen: { auth: string | undefined; body: string }[] = [];
+    let status = 200;
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (req.url === '/health') return void res.writeHead(200).end('ok');
+        seen.push({ auth: req.headers.authorization, body });
+        if (status === 429) return void res.writeHead(429, { 'retry-after': '2' }).end('busy');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ text: 'generated', tokens: 4, promptTokens: 9 }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const addr = server.address();
+    if (addr === null || typeof addr === 'string') throw new Error('no port');
+    const dir = mkdtempSync(path.join(tmpdir(), 'sf-doc-'));
+    writeFileSync(path.join(dir, 'my-kind.js'), code ?? '');
+    const cfg = parseInferenceConfig(
+      `pools:\n  default:\n    maxAttempts: 1\n    endpoints:\n      - name: my-llm\n        kind: my-kind\n        module: ./my-kind.js\n        url: http://127.0.0.1:${addr.port}\n        apiKeyEnv: MY_LLM_KEY\n        options: { flavour: fast }\n`,
+      path.join(dir, 'inference.yaml'),
+    );
+    const pool = createPool(cfg, { probes: false, env: { MY_LLM_KEY: 'sk-doc-example-key' } });
+    try {
+      const r = await pool.chat(ask('hello'), {});
+      expect(r).toMatchObject({ content: 'generated', usage: { promptTokens: 9, completionTokens: 4 }, endpoint: 'my-llm' });
+      expect(seen[0]).toEqual({ auth: 'Bearer sk-doc-example-key', body: JSON.stringify({ prompt: 'hello', flavour: 'fast' }) });
+      expect((await pool.probeNow()).pools[0]?.endpoints[0]?.health).toBe('up');
+      status = 429;
+      await expect(pool.chat(ask('again'), {})).rejects.toThrow(RateLimitedError);
+    } finally {
+      await pool.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
