@@ -213,10 +213,15 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
     });
     // Headers now, not with the first chunk: a slow first token must look like one.
     res.flushHeaders();
+    // Resolves when the chunk is flushed, or when the client went away (a destroyed stream may never call back).
+    const gone = new Promise<void>((resolve) => res.once('close', () => resolve()));
     const write = (data: string): Promise<void> =>
-      new Promise((resolve) => {
-        res.write(data, () => resolve());
-      });
+      Promise.race([
+        new Promise<void>((resolve) => {
+          res.write(data, () => resolve());
+        }),
+        gone,
+      ]);
     const base = { id, object: 'chat.completion.chunk', created, model: body.model, system_fingerprint: SIM_FINGERPRINT };
     const deltas: Record<string, unknown>[] = [{ role: 'assistant', content: '' }];
     for (const p of splitPieces(a.reasoning ?? '', false)) deltas.push({ [reasoningField]: p });

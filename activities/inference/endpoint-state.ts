@@ -92,13 +92,13 @@ export class EndpointState {
   /** Can take calls at all (health and circuit), ignoring how busy it is. */
   routable(now = Date.now()): boolean {
     if (this.health === 'down' || this.health === 'loading') return false;
-    const c = this.circuit(now);
-    return c === 'closed' || (c === 'half-open' && !this.trialInFlight);
+    return this.circuit(now) !== 'open';
   }
 
-  /** Routable and below its concurrency cap. */
+  /** Routable and below its concurrency cap; half-open admits one trial call and queues the rest behind it. */
   free(now = Date.now()): boolean {
-    return this.routable(now) && this.inFlight < this.cfg.maxConcurrency;
+    if (!this.routable(now) || this.inFlight >= this.cfg.maxConcurrency) return false;
+    return !(this.circuitState === 'half-open' && this.trialInFlight);
   }
 
   /** Outstanding work for routing: ours, or the engine's own count when other clients add to it. */

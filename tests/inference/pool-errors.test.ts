@@ -274,3 +274,25 @@ describe('pool errors and failover', () => {
     expect(() => JSON.parse(r.toolCalls[0]?.arguments ?? '')).toThrow();
   });
 });
+
+describe('half-open circuit', () => {
+  test('calls queue behind the trial call instead of failing', async () => {
+    const sims = await startSims(1, { latencyMs: 100 });
+    const pool = createPool(configFrom(poolYaml(sims, { pool: 'circuit: { failures: 1, cooldownMs: 100 }' })), { probes: false });
+    try {
+      // setFaults replaces all faults: keep the latency so the trial call is still running when the others arrive.
+      sims[0]!.setFaults({ serverError: { times: 1 }, latencyMs: 100 });
+      await expect(pool.chat(ask('fails'), {})).rejects.toThrow(EngineError);
+      await sleep(120);
+      expect(pool.status().pools[0]!.endpoints[0]!.circuit).toBe('half-open');
+      const results = await Promise.all(Array.from({ length: 4 }, (_, i) => pool.chat(ask(`c${i}`), {})));
+      expect(results.map((r) => r.endpoint)).toEqual(['ep0', 'ep0', 'ep0', 'ep0']);
+      // The first call was the trial; the other three waited for it, then ran together.
+      expect(sims[0]!.stats().peakInFlight).toBe(3);
+      expect(pool.status().pools[0]!.endpoints[0]!.circuit).toBe('closed');
+    } finally {
+      await pool.close();
+      await closeAll(sims);
+    }
+  });
+});
