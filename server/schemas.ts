@@ -217,7 +217,7 @@ export const schemas: Record<string, Schema> = {
     exportedAt: dateTime,
     executions: {
       type: 'array',
-      items: obj({ workflowId: str(), runId: str(), workflowType: str(), events: int(), history: { type: 'object', description: "Temporal's own JSON form of the history." } }),
+      items: obj({ workflowId: str(), runId: str(), workflowType: str(), events: int(), history: { type: 'object', description: 'The execution\'s event history, as `swarmflow replay` reads it.' } }),
     },
   }),
   SkillList: obj({

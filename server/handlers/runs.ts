@@ -57,6 +57,8 @@ export async function startRunHandler(ctx: Ctx, req: Request, res: Response): Pr
     throw temporalError(err);
   }
   const id = `${ir.name}/${b.id ?? newRunId()}`;
+  // Temporal would reuse the id of a closed run; a run id names one run forever.
+  if (b.id !== undefined && ((await ctx.store.getRun(id)) || (await exists(ctx, id)))) throw new ApiError('conflict', `run ${id} already exists: choose another id, or leave "id" out for a random one`);
   if (stored) await ctx.store.markUsed(stored.name, stored.version, id);
   await ctx.runs.call(id, (c) => startRun(c, { ir, input, runId: id.slice(ir.name.length + 1) }));
   const record: RunRecord = { id, swarm: ir.name, version: ir.version, irSha256: ir.sha256, source: b.yaml !== undefined ? 'inline' : 'stored', startedAt: new Date().toISOString(), startedBy: principalName(req), status: 'running', closedAt: null };
@@ -64,6 +66,16 @@ export async function startRunHandler(ctx: Ctx, req: Request, res: Response): Pr
   const links = runLinks(ctx, id);
   res.status(201).setHeader('Location', links.self);
   res.json({ id, swarm: ir.name, version: ir.version, irSha256: ir.sha256, status: 'running', startedAt: record.startedAt, startedBy: record.startedBy, links });
+}
+
+async function exists(ctx: Ctx, id: string): Promise<boolean> {
+  try {
+    await ctx.runs.describe(id);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'not_found') return false;
+    throw err;
+  }
 }
 
 export async function listRuns(ctx: Ctx, req: Request, res: Response): Promise<void> {
