@@ -1,0 +1,29 @@
+/**
+ * The editor's build: a static bundle in editor/dist that the API server
+ * serves at `/`. TSX is transformed by Vite's own oxc transform (no React
+ * plugin); dsl/ and schemas/ are bundled from the repository, so the
+ * editor validates with the same code as the CLI.
+ */
+import * as path from 'node:path';
+import { defineConfig } from 'vite';
+import { ajvStandalone } from './build/ajv-standalone';
+
+const here = __dirname;
+const repo = path.resolve(here, '..');
+
+export default defineConfig({
+  root: here,
+  base: './',
+  logLevel: 'warn',
+  oxc: { jsx: { runtime: 'automatic' } },
+  plugins: [ajvStandalone(repo)],
+  worker: { format: 'es', plugins: () => [ajvStandalone(repo)] },
+  build: {
+    outDir: path.join(here, 'dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 2500,
+    sourcemap: false,
+  },
+  server: { fs: { allow: [repo] } },
+});
