@@ -8,7 +8,7 @@
  * step and the fix; the pool's errors arrive already mapped (retryable or not).
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Validator } from '@cfworker/json-schema';
 import type { Json, SwarmIR, ValueIR } from '../dsl/ir';
 import { evaluateValue } from '../dsl/expr';
@@ -79,6 +79,7 @@ export function createActivities(deps: ActivityDeps) {
   async function callModel(req: ChatRequest, opts: Omit<CallOptions, 'signal' | 'onProgress'>): Promise<ChatResponse> {
     const chat = need('chat');
     let progress: unknown = { completionTokens: 0 };
+    // A cancelled activity reports cancellation (not a model error) so the workflow sees it as such.
     return withHeartbeats(
       () => progress,
       (signal) => chat(req, { ...opts, signal, onProgress: (p) => (progress = p) }),
@@ -216,6 +217,9 @@ async function withHeartbeats<T>(details: () => unknown, fn: (signal: AbortSigna
   const timer = setInterval(() => ctx.heartbeat(details()), HEARTBEAT_MS);
   try {
     return await fn(ctx.cancellationSignal);
+  } catch (err) {
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('the activity was cancelled');
+    throw err;
   } finally {
     clearInterval(timer);
   }

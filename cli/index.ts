@@ -11,6 +11,7 @@ import { validateCommand } from './validate';
 import { compileCommand } from './compile';
 import { simCommand } from './sim';
 import { skillsCommand } from './skills';
+import { poolStatusCommand } from './pool';
 import { dataPaths } from '../runtime/config';
 import { buildWorkerServices } from '../runtime/services';
 import { readDevInfo } from '../runtime/stack';
@@ -111,6 +112,16 @@ function program(): Command {
     .option('--name <name>', 'store it under this name')
     .description('turn a document into a Skill (a plain document goes through the model)')
     .action(async (file: string, o: { name?: string }) => skillsRun('import', [file], o));
+
+  p.command('pool')
+    .description('the inference pool')
+    .command('status')
+    .option('--config <file>', 'inference.yaml (default: $SWARMFLOW_INFERENCE, ./inference.yaml, or the simulated model)')
+    .description('endpoints: health, in flight, latency p50/p95, tokens/s')
+    .action(async (o: { config?: string }) => {
+      const settings = resolveSettings(g());
+      set(await poolStatusCommand(io, { json: g().json, config: o.config, simUrl: settings.simUrl ?? readDevInfo(settings.home)?.simUrl ?? undefined }));
+    });
 
   p.command('dev')
     .option('--port <n>', 'Temporal frontend port', '7233')

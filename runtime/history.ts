@@ -4,7 +4,8 @@
  * against the current workflow code to prove it still reproduces them.
  */
 import type { Client } from '@temporalio/client';
-import { historyFromJSON, historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
+import { temporal } from '@temporalio/proto';
+import type { History } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_ENTRY } from './bundle';
 
@@ -13,7 +14,11 @@ export interface ExportedExecution {
   runId: string;
   workflowType: string;
   events: number;
-  /** Temporal's own JSON form of the history (what `temporal workflow show -o json` prints). */
+  /**
+   * The history as protobuf's plain-object form (enums as names, 64-bit ints
+   * and bytes as strings). The SDK's `historyToJSON` cannot be used: it and
+   * the client carry different copies of protobufjs.
+   */
   history: unknown;
 }
 
@@ -40,7 +45,7 @@ export async function exportRunHistory(client: Client, workflowId: string): Prom
     seen.add(key);
     const events = history.events ?? [];
     const started = events[0]?.workflowExecutionStartedEventAttributes;
-    executions.push({ workflowId: next.workflowId, runId, workflowType: started?.workflowType?.name ?? 'unknown', events: events.length, history: JSON.parse(historyToJSON(history)) as unknown });
+    executions.push({ workflowId: next.workflowId, runId, workflowType: started?.workflowType?.name ?? 'unknown', events: events.length, history: historyToObject(history) });
     for (const e of events) {
       const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
       if (child?.workflowId && child.runId) queue.push({ workflowId: child.workflowId, runId: child.runId });
@@ -73,10 +78,25 @@ export function readExport(json: unknown, source: string): { workflowId: string;
     return execs.map((e: unknown, i) => {
       const x = e as Partial<ExportedExecution>;
       if (typeof x.workflowId !== 'string' || typeof x.runId !== 'string') throw new Error(`${source}: execution ${i} has no workflowId/runId`);
-      return { workflowId: x.workflowId, runId: x.runId, history: historyFromJSON(x.history) };
+      return { workflowId: x.workflowId, runId: x.runId, history: historyFromObject(x.history, `${source}: execution ${i}`) };
     });
   }
-  return [{ workflowId: source, runId: '', history: historyFromJSON(json) }];
+  return [{ workflowId: source, runId: '', history: historyFromObject(json, source) }];
+}
+
+const HistoryProto = temporal.api.history.v1.History;
+
+export function historyToObject(history: History): unknown {
+  return HistoryProto.toObject(HistoryProto.fromObject(history), { longs: String, enums: String, bytes: String });
+}
+
+export function historyFromObject(obj: unknown, where: string): History {
+  if (typeof obj !== 'object' || obj === null || !Array.isArray((obj as { events?: unknown }).events)) throw new Error(`${where}: not a history (no "events" list)`);
+  try {
+    return HistoryProto.fromObject(obj as Record<string, unknown>);
+  } catch (err) {
+    throw new Error(`${where}: not a readable history (${err instanceof Error ? err.message : String(err)})`);
+  }
 }
 
 /** Replays every history; reports the first divergence of each. */

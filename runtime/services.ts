@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { loadInferenceConfig } from '../activities/inference/config';
 import { createPool, type InferencePool } from '../activities/inference/pool';
 import { toTemporalFailure } from '../activities/inference/errors';
-import { createToolRegistry, FileEffectLedger, loadToolModules, type ToolRegistry } from '../activities/tools';
+import { createToolRegistry, FileEffectLedger, loadToolModules, type ToolKind, type ToolRegistry } from '../activities/tools';
 import { FsBlobStore } from '../activities/blobs';
 import type { ChatFn, RunResolver, SkillService, ToolRunner } from '../activities/registry';
 import { createSkillService, type SkillServiceImpl } from '../activities/skills/service';
@@ -30,7 +30,12 @@ export interface WorkerServices {
   close(): Promise<void>;
 }
 
-export async function buildWorkerServices(settings: Settings): Promise<WorkerServices> {
+export interface ServiceOptions {
+  /** Tool kinds registered in code (benchmarks, embedding), besides the built-ins and SWARMFLOW_TOOL_MODULES. */
+  toolKinds?: ToolKind[];
+}
+
+export async function buildWorkerServices(settings: Settings, opts: ServiceOptions = {}): Promise<WorkerServices> {
   const paths = dataPaths(settings.home);
   fs.mkdirSync(paths.blobs, { recursive: true });
   const config = loadInferenceConfig({ file: settings.inferenceConfig ?? undefined, simUrl: settings.simUrl ?? undefined });
@@ -44,7 +49,7 @@ export async function buildWorkerServices(settings: Settings): Promise<WorkerSer
       throw toTemporalFailure(err);
     }
   };
-  const toolRegistry = createToolRegistry({ kinds: settings.toolModules.length > 0 ? await loadToolModules(settings.toolModules) : [] });
+  const toolRegistry = createToolRegistry({ kinds: [...(opts.toolKinds ?? []), ...(settings.toolModules.length > 0 ? await loadToolModules(settings.toolModules) : [])] });
   const ledger = new FileEffectLedger(paths.ledger);
   const tools: ToolRunner = {
     toolSpec: (name, uses, config) => toolRegistry.toolSpec(name, uses, config),
