@@ -87,6 +87,19 @@ describe('the document and the router agree', () => {
   });
 });
 
+describe('the conformance check itself', () => {
+  const fake = (status: number, body: unknown): Parameters<typeof expectDocumented>[2] => ({ status, body, headers: { 'content-type': 'application/json; charset=utf-8' } }) as unknown as Parameters<typeof expectDocumented>[2];
+
+  test('fails on an undocumented status, a wrong shape, or an unknown operation', () => {
+    expect(() => expectDocumented('GET', '/v1/health', fake(418, { status: 'ok' }))).toThrow(/does not document/);
+    expect(() => expectDocumented('GET', '/v1/health', fake(200, { status: 'fine' }))).toThrow(/does not match the documented schema/);
+    expect(() => expectDocumented('GET', '/v1/swarms', fake(200, { swarms: [{ name: 'x' }] }))).toThrow(/does not match/);
+    expect(() => expectDocumented('GET', '/v1/runs', fake(404, { error: { code: 'nope', message: 'x', details: [] } }))).toThrow();
+    expect(() => expectDocumented('DELETE', '/v1/runs', fake(200, {}))).toThrow(/not an object/);
+    expect(() => expectDocumented('GET', '/v1/health', fake(200, { status: 'ok' }))).not.toThrow();
+  });
+});
+
 describe('answers match their documented schemas', () => {
   const read = bearer(KEYS.read);
   const admin = bearer(KEYS.admin);
