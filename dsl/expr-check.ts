@@ -1,0 +1,193 @@
+/**
+ * Compile-time checks of one CEL expression: it parses, uses only names in
+ * scope, reads only defined steps and their fields, calls only allowed
+ * functions, and type-checks. Never evaluates anything.
+ */
+import { Environment } from '@marcbachmann/cel-js';
+import type { Code } from './codes';
+import {
+  CEL_LIMITS,
+  GLOBAL_NAMES,
+  MAX_EXPRESSION_LENGTH,
+  celErrorOffset,
+  celSummary,
+  forbiddenCall,
+  isCelNode,
+  visitScoped,
+} from './cel';
+import type { CelNode } from './cel';
+import { nameList, suggest } from './describe';
+
+/** A local name and its CEL type: the forEach item (dyn), `index` and `iteration` (int). */
+export type LocalType = 'dyn' | 'int';
+
+export interface ExprScope {
+  /** Innermost last; a later entry hides an earlier one with the same name. */
+  locals: readonly (readonly [string, LocalType])[];
+  inLoop: boolean;
+  inForEach: boolean;
+}
+
+/** What every check in a file shares. */
+export interface ExprFacts {
+  stepIds: ReadonlySet<string>;
+  loopIds: ReadonlySet<string>;
+  /** All forEach item names used anywhere in the file, for a better message when one is used outside its do. */
+  itemNames: ReadonlySet<string>;
+}
+
+export interface ExprIssue {
+  code: Code;
+  /** Offset in the expression text. */
+  offset: number;
+  message: string;
+}
+
+export interface ExprCheck {
+  /** The CEL type, e.g. `bool`, `dyn`, `list`; null when the expression has issues. */
+  type: string | null;
+  issues: ExprIssue[];
+}
+
+const base = new Environment({ homogeneousAggregateLiterals: false, limits: CEL_LIMITS })
+  .registerType('StepState', { fields: { output: 'dyn', status: 'string', iteration: 'int' } })
+  .registerType('RunInfo', { fields: { id: 'string', startedAt: 'string' } })
+  .registerVariable('inputs', 'dyn')
+  .registerVariable('steps', 'map<string, StepState>')
+  .registerVariable('run', 'RunInfo');
+
+const envs = new Map<string, Environment>();
+
+function envFor(scope: ExprScope): { env: Environment; key: string } {
+  const visible = new Map<string, LocalType>();
+  for (const [name, type] of scope.locals) visible.set(name, type);
+  const key = [...visible].map(([n, t]) => `${n}:${t}`).sort().join(',');
+  let env = envs.get(key);
+  if (!env) {
+    env = base.clone();
+    for (const [name, type] of visible) env.registerVariable(name, type);
+    if (envs.size > 256) envs.clear();
+    envs.set(key, env);
+  }
+  return { env, key };
+}
+
+type Parsed = { ok: true; ast: CelNode; check: () => { valid: boolean; type?: string; error?: unknown } } | { ok: false; error: unknown };
+type Checked = { type: string | null; error: unknown };
+
+/** Parse and type results by environment and text: the editor re-validates on every keystroke. */
+const parsedCache = new Map<string, Parsed>();
+const checkedCache = new Map<string, Checked>();
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): T {
+  if (cache.size > 5000) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+export function checkExpression(src: string, scope: ExprScope, facts: ExprFacts): ExprCheck {
+  if (src.length > MAX_EXPRESSION_LENGTH) {
+    return { type: null, issues: [{ code: 'SF311', offset: 0, message: `is longer than ${MAX_EXPRESSION_LENGTH} characters; move the logic into steps` }] };
+  }
+  const { env, key } = envFor(scope);
+  const cacheKey = `${key}\u0000${src}`;
+  let parsed = parsedCache.get(cacheKey);
+  if (!parsed) {
+    try {
+      const p = env.parse(src);
+      const ast: unknown = p.ast;
+      parsed = isCelNode(ast) ? { ok: true, ast, check: () => p.check() } : { ok: false, error: new Error('unreadable expression') };
+    } catch (error) {
+      parsed = { ok: false, error };
+    }
+    remember(parsedCache, cacheKey, parsed);
+  }
+  if (!parsed.ok) {
+    return { type: null, issues: [{ code: 'SF303', offset: celErrorOffset(parsed.error) ?? 0, message: `does not parse: ${celSummary(parsed.error)}` }] };
+  }
+
+  const issues = scopeIssues(parsed.ast, scope, facts);
+  if (issues.length > 0) return { type: null, issues };
+
+  let checked = checkedCache.get(cacheKey);
+  if (!checked) {
+    const result = parsed.check();
+    checked = remember(checkedCache, cacheKey, { type: result.valid ? (result.type ?? 'dyn') : null, error: result.error });
+  }
+  if (checked.type === null) {
+    const summary = celSummary(checked.error);
+    const unknown = /^unknown variable: (.+)$/i.exec(summary);
+    if (unknown) {
+      const name = unknown[1] ?? '';
+      return { type: null, issues: [notInScope(name, celErrorOffset(checked.error) ?? 0, scope, facts)] };
+    }
+    return { type: null, issues: [{ code: 'SF304', offset: celErrorOffset(checked.error) ?? 0, message: `does not type-check: ${summary}` }] };
+  }
+  return { type: checked.type, issues: [] };
+}
+
+function visibleNames(scope: ExprScope): string[] {
+  const names: string[] = [...GLOBAL_NAMES];
+  for (const [name] of scope.locals) if (!names.includes(name)) names.push(name);
+  return names;
+}
+
+function notInScope(name: string, offset: number, scope: ExprScope, facts: ExprFacts): ExprIssue {
+  let why: string;
+  if (name === 'iteration') why = 'which only exists inside a loop\'s do and until';
+  else if (name === 'index') why = 'which only exists inside a forEach\'s do';
+  else if (name === 'item' || facts.itemNames.has(name)) why = `which only exists inside the do of a forEach whose items are named "${name}"`;
+  else {
+    const names = visibleNames(scope);
+    const guess = suggest(name, names);
+    why = guess ? `which is not defined; did you mean "${guess}"?` : `which is not defined (names in scope: ${names.join(', ')})`;
+  }
+  return { code: 'SF305', offset, message: `uses "${name}", ${why}` };
+}
+
+function scopeIssues(root: CelNode, scope: ExprScope, facts: ExprFacts): ExprIssue[] {
+  const issues: ExprIssue[] = [];
+  const visible = visibleNames(scope);
+  visitScoped(root, (node, bound, parent) => {
+    const bad = forbiddenCall(node);
+    if (bad) {
+      issues.push({ code: 'SF308', offset: node.start, message: `calls ${bad.name}(), which is not allowed: ${bad.reason}` });
+      return;
+    }
+    if (node.op === '.') {
+      fieldIssue(node, bound, facts, issues);
+      return;
+    }
+    if (node.op !== 'id' || typeof node.args !== 'string' || bound.has(node.args)) return;
+    const name = node.args;
+    if (name === 'cel') return;
+    if (!visible.includes(name)) {
+      // Type names (int, string...) are identifiers too: only names we know
+      // to be scoped are reported here; the type checker reports the rest.
+      if (name === 'iteration' || name === 'index' || name === 'item' || facts.itemNames.has(name)) issues.push(notInScope(name, node.start, scope, facts));
+      return;
+    }
+    if (name !== 'steps') return;
+    if (!parent || parent.op !== '.' || !Array.isArray(parent.args) || parent.args[0] !== node) return;
+    const id = parent.args[1];
+    if (typeof id !== 'string' || facts.stepIds.has(id)) return;
+    const guess = suggest(id, facts.stepIds);
+    const hint = guess ? `did you mean "${guess}"?` : `steps: ${nameList([...facts.stepIds])}`;
+    issues.push({ code: 'SF306', offset: node.start, message: `reads steps.${id}, but no step has the id "${id}" (${hint})` });
+  });
+  return issues.sort((a, b) => a.offset - b.offset);
+}
+
+/** A field read on a step, steps.<id>.<field>: only output, status, and iteration for loops. */
+function fieldIssue(node: CelNode, bound: ReadonlySet<string>, facts: ExprFacts, issues: ExprIssue[]): void {
+  if (!Array.isArray(node.args)) return;
+  const [target, field] = node.args;
+  if (!isCelNode(target) || target.op !== '.' || !Array.isArray(target.args) || typeof field !== 'string') return;
+  const [stepsNode, id] = target.args;
+  if (!isCelNode(stepsNode) || stepsNode.op !== 'id' || stepsNode.args !== 'steps' || bound.has('steps') || typeof id !== 'string') return;
+  if (!facts.stepIds.has(id)) return;
+  const isLoop = facts.loopIds.has(id);
+  if (field === 'output' || field === 'status' || (isLoop && field === 'iteration')) return;
+  const has = isLoop ? 'output, status and iteration' : 'output and status (iteration only for loop steps)';
+  issues.push({ code: 'SF307', offset: target.start, message: `reads steps.${id}.${field}; a step has ${has}` });
+}
