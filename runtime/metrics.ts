@@ -74,9 +74,9 @@ export function labelName(v: unknown): string {
 
 export function createMetrics(o: MetricsOptions = {}): SwarmMetrics {
   const registry = new Registry();
-  if (o.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'swarmflow_process_' });
+  if (o.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'swarmflow_' });
   const pools: { status(): PoolStatus }[] = [];
-  const sdkUp = new Gauge({ name: 'swarmflow_sdk_metrics_up', help: '1 when the last scrape read the Temporal SDK metrics exporter', registers: [registry] });
+  const sdkUp = o.sdkMetricsUrl ? new Gauge({ name: 'swarmflow_sdk_metrics_up', help: '1 when the last scrape read the Temporal SDK metrics exporter', registers: [registry] }) : null;
   const inferenceInFlight = new Gauge({
     name: 'swarmflow_inference_in_flight',
     help: 'Model calls an endpoint is serving now',
@@ -129,7 +129,7 @@ export function createMetrics(o: MetricsOptions = {}): SwarmMetrics {
     async render() {
       // The SDK's text first, so swarmflow_sdk_metrics_up describes this very scrape.
       const sdk = o.sdkMetricsUrl ? await fetchText(o.sdkMetricsUrl) : null;
-      if (o.sdkMetricsUrl) sdkUp.set(sdk === null ? 0 : 1);
+      sdkUp?.set(sdk === null ? 0 : 1);
       const own = await registry.metrics();
       const tail = o.sdkMetricsUrl ? (sdk ?? '# the Temporal SDK metrics exporter did not answer\n') : '';
       return { contentType: registry.contentType, body: own + tail };
