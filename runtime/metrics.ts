@@ -298,3 +298,31 @@ export async function startMetricsServer(port: number, o: { metrics: SwarmMetric
     },
   };
 }
+
+/**
+ * The metrics server a process starts when `SWARMFLOW_METRICS_PORT` is set
+ * (host `SWARMFLOW_METRICS_HOST`, default 127.0.0.1; containers use
+ * 0.0.0.0), or null. Prometheus scrapes it on the internal network; the
+ * port is never the public API's.
+ */
+export async function startMetricsServerFromEnv(metrics: SwarmMetrics, env: NodeJS.ProcessEnv = process.env): Promise<MetricsServer | null> {
+  const raw = env.SWARMFLOW_METRICS_PORT?.trim();
+  if (!raw) return null;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new MetricsConfigError(`SWARMFLOW_METRICS_PORT is "${raw.slice(0, 20)}": use a port number such as 9464`);
+  return startMetricsServer(port, { metrics, host: env.SWARMFLOW_METRICS_HOST?.trim() || '127.0.0.1' });
+}
+
+/** Metrics for a process from its environment: the SDK's exporter is merged in when SWARMFLOW_SDK_METRICS_ADDRESS is set. */
+export function metricsFromEnv(env: NodeJS.ProcessEnv = process.env): SwarmMetrics {
+  const sdk = env.SWARMFLOW_SDK_METRICS_ADDRESS?.trim();
+  return createMetrics({ sdkMetricsUrl: sdk ? sdkMetricsUrl(sdk) : null });
+}
+
+/** A metrics setting that cannot be used; the message says what to set. */
+export class MetricsConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MetricsConfigError';
+  }
+}

@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import express from 'express';
 import request from 'supertest';
 import * as path from 'node:path';
-import { createMetrics, instrumentChat, labelName, metricsActivityInterceptor, metricsHandler, metricsSinks, sdkMetricsUrl, sdkTelemetryOptions, startMetricsServer, type SwarmMetrics } from '../../runtime/metrics';
+import { createMetrics, instrumentChat, labelName, metricsActivityInterceptor, metricsFromEnv, metricsHandler, metricsSinks, sdkMetricsUrl, sdkTelemetryOptions, startMetricsServer, startMetricsServerFromEnv, type SwarmMetrics } from '../../runtime/metrics';
 import { loadInferenceConfig } from '../../activities/inference/config';
 import { createPool, type InferencePool } from '../../activities/inference/pool';
 import { startSimServer, type SimServer } from '../../sim/server';
@@ -236,5 +236,22 @@ describeTemporal('metrics: a real worker on the dev server, with the SDK metrics
       await client.connection.close();
       await sim.close();
     }
+  });
+});
+
+describe('metrics from the environment', () => {
+  test('SWARMFLOW_METRICS_PORT starts the server; unset starts none; a bad value is refused', async () => {
+    const m = metricsFromEnv({});
+    expect(await startMetricsServerFromEnv(m, {})).toBeNull();
+    await expect(startMetricsServerFromEnv(m, { SWARMFLOW_METRICS_PORT: 'ninety' })).rejects.toThrow(/SWARMFLOW_METRICS_PORT.*9464/);
+    const s = await startMetricsServerFromEnv(m, { SWARMFLOW_METRICS_PORT: '0' });
+    try {
+      expect(s?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(`${s?.url}/metrics`)).status).toBe(200);
+    } finally {
+      await s?.close();
+    }
+    const withSdk = metricsFromEnv({ SWARMFLOW_SDK_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` });
+    expect(sample((await withSdk.render()).body, 'swarmflow_sdk_metrics_up')).toBe(0);
   });
 });
