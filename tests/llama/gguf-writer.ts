@@ -245,6 +245,13 @@ export interface TinyLlamaOptions {
   chatTemplate?: string;
   /** Model name in `general.name`. */
   name?: string;
+  /**
+   * Scripts the first thing the model says after a newline (the end of the
+   * ChatML assistant header): this text, added to the vocabulary as one
+   * token. With `"||call:"` the model opens a function call in
+   * node-llama-cpp's default syntax, so tool calls can be tested for real.
+   */
+  newlineThen?: string;
 }
 
 export interface TinyVocab {
@@ -256,11 +263,16 @@ export interface TinyVocab {
 }
 
 /** The byte-fallback vocabulary: control tokens, `<0x00>`..`<0xFF>`, and the SentencePiece space `▁`. */
-export function tinyVocab(): TinyVocab {
+export function tinyVocab(extra: readonly string[] = []): TinyVocab {
   const tokens = ['<unk>', '<s>', '</s>', '<|im_start|>', '<|im_end|>'];
   for (let b = 0; b < 256; b++) tokens.push(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
-  tokens.push('\u2581');
+  tokens.push('\u2581', ...extra);
   return { tokens, bos: 1, eos: 2, imStart: 3, imEnd: 4 };
+}
+
+/** Id of the byte token for `byte` in `tinyVocab()`. */
+export function byteToken(byte: number): number {
+  return 5 + byte;
 }
 
 function tokenTypes(v: TinyVocab): number[] {
@@ -280,24 +292,46 @@ export function tinyLlamaGguf(opts: TinyLlamaOptions = {}): Buffer {
   const nHeadKv = opts.headsKv ?? 2;
   const nFf = opts.feedForward ?? 128;
   const headDim = nEmbd / nHead;
-  const vocab = tinyVocab();
+  const vocab = tinyVocab(opts.newlineThen !== undefined ? [opts.newlineThen] : []);
   const nVocab = vocab.tokens.length;
   const rand = prng(opts.seed ?? 1234);
 
-  const random = (rows: number, cols: number): GgufTensor['data'] => {
+  const randomFloats = (rows: number, cols: number): Float32Array => {
     // Scaled like a trained layer's init (1/sqrt(fan-in)) so activations stay finite.
     const scale = 1 / Math.sqrt(cols);
     const v = new Float32Array(rows * cols);
     for (let i = 0; i < v.length; i++) v[i] = (rand() * 2 - 1) * scale * 2;
-    return quantizeQ4_0(v);
+    return v;
   };
+  const random = (rows: number, cols: number): GgufTensor['data'] => quantizeQ4_0(randomFloats(rows, cols));
   const ones = (n: number): Uint8Array => {
     const v = new Float32Array(n).fill(1);
     return new Uint8Array(v.buffer);
   };
   const q4 = (name: string, cols: number, rows: number): GgufTensor => ({ name, dims: [cols, rows], type: 'Q4_0', data: random(rows, cols) });
 
-  const tensors: GgufTensor[] = [q4('token_embd.weight', nEmbd, nVocab), { name: 'output_norm.weight', dims: [nEmbd], type: 'F32', data: ones(nEmbd) }, q4('output.weight', nEmbd, nVocab)];
+  const embd = randomFloats(nVocab, nEmbd);
+  const out = randomFloats(nVocab, nEmbd);
+  if (opts.newlineThen !== undefined) {
+    // The newline's embedding dominates the residual stream at its position (every layer adds only
+    // O(1) to it), and the scripted token's output row points the same way: after a newline its
+    // logit is far above any random one, so greedy decoding says the scripted text.
+    const nl = byteToken(0x0a) * nEmbd;
+    const scripted = (nVocab - 1) * nEmbd;
+    let norm = 0;
+    for (let i = 0; i < nEmbd; i++) norm += (embd[nl + i] ?? 0) ** 2;
+    norm = Math.sqrt(norm);
+    for (let i = 0; i < nEmbd; i++) {
+      const e = embd[nl + i] ?? 0;
+      out[scripted + i] = (3 * e) / norm;
+      embd[nl + i] = e * 50;
+    }
+  }
+  const tensors: GgufTensor[] = [
+    { name: 'token_embd.weight', dims: [nEmbd, nVocab], type: 'Q4_0', data: quantizeQ4_0(embd) },
+    { name: 'output_norm.weight', dims: [nEmbd], type: 'F32', data: ones(nEmbd) },
+    { name: 'output.weight', dims: [nEmbd, nVocab], type: 'Q4_0', data: quantizeQ4_0(out) },
+  ];
   for (let l = 0; l < nLayer; l++) {
     const p = `blk.${l}.`;
     tensors.push(
