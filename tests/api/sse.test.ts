@@ -28,7 +28,7 @@ function progress(events: ProgressEvent[], status: RunStatus = 'running', lastSe
 
 const ev = (seq: number, type: ProgressEvent['type'] = 'step.started'): ProgressEvent => ({ seq, type, step: 'greet' });
 
-/** A run whose events appear over time: `timeline[i]` is what exists at poll i. */
+/** A run whose events appear over time: `visibleAt(i)` events exist at poll i; it ends after poll `endAfterPoll`. */
 function scripted(all: ProgressEvent[], visibleAt: (poll: number) => number, endAfterPoll: number | null, finalStatus: RunStatus = 'succeeded') {
   let polls = 0;
   const asked: number[] = [];
