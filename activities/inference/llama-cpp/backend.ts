@@ -242,6 +242,11 @@ export class LlamaCppBackend implements Backend {
     }
   }
 
+  /** The model host's process id while one runs (diagnostics and tests). */
+  hostPid(): number | null {
+    return this.lease?.current().pid ?? null;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const lease = this.lease;
