@@ -17,7 +17,7 @@ import { asJson, isJsonObject } from './model/json';
 import type { JsonObject } from './model/json';
 import { layoutGraph } from './model/layout';
 import { stepForPointer, stepValue } from './model/ops';
-import { nodeStatuses } from './model/run';
+import { nodeStatuses, subAgentsByNode } from './model/run';
 import { lineEnd, offsetOf } from './model/text';
 import { useEditorDocument } from './hooks/useEditorDocument';
 import { useParsedDocument } from './hooks/useParsedDocument';
@@ -52,6 +52,16 @@ import { KeyDialog } from './components/KeyDialog';
 import { swarmFields } from './model/schema-form';
 import { nodeAt } from './model/yaml-source';
 import { isScalar } from 'yaml';
+
+declare global {
+  interface Window {
+    swarmflow?: {
+      text(): string;
+      nodes(): number;
+      diagnostics(): { line: number; col: number; message: string; code: string; ptr: string }[];
+    };
+  }
+}
 
 function sectionOf(data: JsonObject, key: string): JsonObject {
   const v = data[key];
@@ -95,6 +105,7 @@ export function App() {
   const [dialog, setDialog] = useState<DialogName>(null);
   const [subAgentsOf, setSubAgentsOf] = useState<string | null>(null);
   const [fitSeq, setFitSeq] = useState(0);
+  const fit = useCallback(() => setFitSeq((n) => n + 1), []);
   const revealSeq = useRef(0);
 
   const revealNode = useCallback(
@@ -106,8 +117,12 @@ export function App() {
     [graph, document.text],
   );
 
+  const selectedRef = useRef<string | null>(null);
+  selectedRef.current = selected;
   const select = useCallback(
     (id: string | null) => {
+      if (id === selectedRef.current) return; // React Flow echoes selections back
+      selectedRef.current = id;
       setSelected(id);
       if (id) {
         setTab('step');
@@ -149,6 +164,7 @@ export function App() {
   const run = useRun(api);
 
   const statuses = useMemo(() => (run.view ? nodeStatuses(graph, run.view) : null), [graph, run.view]);
+  const subAgents = useMemo(() => (run.view ? subAgentsByNode(graph, run.view.subAgents) : null), [graph, run.view]);
   const signals = useMemo(() => {
     const m = new Map<string, string>();
     for (const n of graph.nodes) {
@@ -159,15 +175,16 @@ export function App() {
     return m;
   }, [graph, doc]);
 
+  const sendSignal = run.signal;
   const nodeActions = useMemo(
     () => ({
       approve: (ptr: string) => {
         const signal = signals.get(ptr);
-        if (signal) void run.signal(signal, { approved: true }).then(() => say(`Sent ${signal}`));
+        if (signal) void sendSignal(signal, { approved: true }).then(() => say(`Sent ${signal}`));
       },
       openSubAgents: (ptr: string) => setSubAgentsOf(ptr),
     }),
-    [signals, run, say],
+    [signals, sendSignal, say],
   );
 
   const selectedNode: GraphNode | null = selected ? (graph.byId.get(selected) ?? null) : null;
@@ -196,7 +213,7 @@ export function App() {
     { keys: 'alt+arrowup', label: 'Move the selected step up', run: () => selectedNode && edit.move(selectedNode, -1) },
     { keys: 'alt+arrowdown', label: 'Move the selected step down', run: () => selectedNode && edit.move(selectedNode, 1) },
     { keys: 'escape', label: 'Clear the selection', run: () => setSelected(null) },
-    { keys: 'f', label: 'Zoom to fit', run: () => setFitSeq((n) => n + 1) },
+    { keys: 'f', label: 'Zoom to fit', run: fit },
     { keys: 'l', label: 'Auto layout (forget moved positions)', run: sidecar.reset },
     { keys: '?', label: 'This list', run: () => setDialog('shortcuts') },
   ];
@@ -208,8 +225,17 @@ export function App() {
     }
   }, [validation.pending, validation.checkedText]);
 
+  // A read-only window on the document for automation (the browser tests and the benchmark).
+  useEffect(() => {
+    window.swarmflow = {
+      text: () => document.viewRef.current?.state.doc.toString() ?? document.text,
+      nodes: () => graph.nodes.length,
+      diagnostics: () => diagnostics.map((d) => ({ line: d.line, col: d.col, message: d.message, code: d.code, ptr: d.ptr })),
+    };
+  }, [document, graph, diagnostics]);
+
   const subAgentNode = subAgentsOf ? graph.byId.get(subAgentsOf) : undefined;
-  const subAgentList = subAgentNode?.stepId && run.view ? (run.view.subAgents[subAgentNode.stepId] ?? []) : [];
+  const subAgentList = subAgentsOf ? (subAgents?.get(subAgentsOf) ?? []) : [];
 
   return (
     <div className="app">
@@ -226,7 +252,7 @@ export function App() {
         onUndo={document.undo}
         onRedo={document.redo}
         onAutoLayout={sidecar.reset}
-        onFit={() => setFitSeq((n) => n + 1)}
+        onFit={fit}
         onRun={() => setDialog('run')}
         onShortcuts={() => setDialog('shortcuts')}
         onApiKey={() => setDialog('key')}
@@ -265,7 +291,8 @@ export function App() {
       </aside>
       <main className="center" aria-label="Canvas">
         {run.view ? <RunBar view={run.view} temporalUrl={run.temporalUrl} error={run.error} onCancel={() => void run.cancel()} onClose={run.close} /> : null}
-        <ReactFlowProvider>
+        {/* A fresh canvas for each loaded definition: it starts fitted (or at the top of a very large one). */}
+        <ReactFlowProvider key={document.loadSeq}>
           <Canvas
             graph={graph}
             boxes={boxes}
@@ -273,7 +300,7 @@ export function App() {
             selected={selected}
             errorsByNode={errorsByNode}
             statuses={statuses}
-            subAgents={run.view ? run.view.subAgents : null}
+            subAgents={subAgents}
             signals={signals}
             fitSeq={fitSeq}
             actions={nodeActions}

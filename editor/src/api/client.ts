@@ -94,7 +94,7 @@ export class ApiClient {
     return h;
   }
 
-  private async request(method: string, path: string, body?: Json): Promise<unknown> {
+  private async request(method: string, path: string, body?: unknown): Promise<unknown> {
     let res: Response;
     try {
       res = await fetch(this.base + path, { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });

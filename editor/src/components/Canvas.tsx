@@ -32,7 +32,8 @@ export interface CanvasProps {
   selected: string | null;
   errorsByNode: Map<string, Diagnostic[]>;
   statuses: Map<string, StepStatus> | null;
-  subAgents: Record<string, SubAgentInfo[]> | null;
+  /** forEach node -> its sub-agents, during a run. */
+  subAgents: Map<string, SubAgentInfo[]> | null;
   signals: Map<string, string>;
   /** Bumped to ask for zoom to fit. */
   fitSeq: number;
@@ -52,7 +53,7 @@ export function Canvas(p: CanvasProps) {
   const computed = useMemo<CanvasNode[]>(() => {
     return graph.nodes.map((n) => {
       const b = boxes.get(n.id) ?? { x: 0, y: 0, width: 240, height: 68 };
-      const subs = n.kind === 'forEach' && n.stepId && subAgents ? subAgents[n.stepId] : undefined;
+      const subs = subAgents?.get(n.id);
       const data: CanvasNodeData = {
         node: n,
         errors: errorsByNode.get(n.id) ?? [],
@@ -81,7 +82,14 @@ export function Canvas(p: CanvasProps) {
 
   const [nodes, setNodes] = useState<CanvasNode[]>(computed);
   useEffect(() => setNodes(computed), [computed]);
-  const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => setNodes((ns) => applyNodeChanges(changes, ns)), []);
+  const onNodesChange = useCallback(
+    (changes: NodeChange<CanvasNode>[]) => {
+      setNodes((ns) => applyNodeChanges(changes, ns));
+      // Keyboard selection (Tab to a node, Enter) arrives as a change; selections set through props never do.
+      for (const c of changes) if (c.type === 'select' && c.selected) p.onSelect(c.id);
+    },
+    [p.onSelect],
+  );
 
   const edges = useMemo<Edge[]>(
     () =>
@@ -125,7 +133,7 @@ export function Canvas(p: CanvasProps) {
   const firstFit = useRef(true);
   useEffect(() => {
     if (p.fitSeq === 0) return;
-    void flow.fitView({ padding: 0.1, duration: 200, maxZoom: 1.2, minZoom: 0.05 });
+    void flow.fitView({ padding: 0.12, maxZoom: 1, minZoom: 0.05, duration: 150 });
   }, [p.fitSeq, flow]);
 
   const onInit = useCallback(() => {
@@ -162,7 +170,7 @@ export function Canvas(p: CanvasProps) {
         ariaLabelConfig={{ 'node.a11yDescription.default': 'Press Enter to select this step. Delete removes it, Ctrl+D duplicates it, Alt+Up and Alt+Down move it.' }}
       >
         <Background gap={20} size={1} />
-        <MiniMap pannable zoomable ariaLabel="Overview of the whole swarm" nodeColor={(n) => KIND_COLORS[n.data.node.kind] ?? '#888'} nodeStrokeWidth={2} />
+        <MiniMap<CanvasNode> pannable zoomable ariaLabel="Overview of the whole swarm" nodeColor={(n) => KIND_COLORS[n.data.node.kind] ?? '#888'} nodeStrokeWidth={2} />
         <Controls showInteractive={false} aria-label="Zoom controls" />
       </ReactFlow>
       {p.stale ? <div className="stale-note" role="status">The YAML has a syntax error: the canvas shows the last version that parsed.</div> : null}

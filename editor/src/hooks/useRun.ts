@@ -3,7 +3,7 @@
  * API's event stream (events and progress snapshots), with a last look at
  * the run when the stream ends. One run at a time.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Json } from '../../../dsl/ir';
 import { ApiClient, ApiFailure } from '../api/client';
 import { applyEvent, applyProgress, newRunView, parseEvent, parseProgress } from '../model/run';
@@ -130,5 +130,5 @@ export function useRun(api: ApiClient): RunState {
     return () => clearInterval(t);
   }, [view?.runId, view?.finished, refresh]);
 
-  return { view, temporalUrl, error, starting, start, attach: follow, signal, cancel, close };
+  return useMemo(() => ({ view, temporalUrl, error, starting, start, attach: follow, signal, cancel, close }), [view, temporalUrl, error, starting, start, follow, signal, cancel, close]);
 }

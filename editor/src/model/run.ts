@@ -102,10 +102,12 @@ export function parseEvent(v: unknown): ProgressEvent | null {
 }
 
 /** A progress answer (`GET /v1/runs/:id`, bare or as `{ progress }`), or null when it is not one. */
-export function parseProgress(v: unknown): Partial<Progress> & { runId: string | null } {
+export type ProgressAnswer = Omit<Partial<Progress>, 'runId'> & { runId: string | null };
+
+export function parseProgress(v: unknown): ProgressAnswer {
   const outer = rec(v);
   const r = rec(outer?.progress) ?? outer;
-  const out: Partial<Progress> & { runId: string | null } = { runId: str(r?.runId) ?? str(outer?.id) ?? null };
+  const out: ProgressAnswer = { runId: str(r?.runId) ?? str(outer?.id) ?? null };
   if (isRunStatus(r?.status)) out.status = r.status;
   const steps = rec(r?.steps);
   if (steps) {
@@ -179,7 +181,7 @@ export function applyEvent(view: RunView, ev: ProgressEvent): RunView {
 }
 
 /** Folds a progress answer into the view; the answer is the truth for what it holds. */
-export function applyProgress(view: RunView, p: Partial<Progress>): RunView {
+export function applyProgress(view: RunView, p: Omit<Partial<Progress>, 'runId'>): RunView {
   let next: RunView = { ...view };
   if (p.status) {
     next.status = p.status;
@@ -218,6 +220,24 @@ export function nodeStatuses(g: SwarmGraph, view: RunView): Map<string, StepStat
       }
     }
     out.set(n.id, status ?? (view.finished ? 'skipped' : 'pending'));
+  }
+  return out;
+}
+
+/**
+ * The sub-agents of each forEach node: the workflow lists sub-agents by the
+ * id of the agent step that started them, so a forEach gathers those of the
+ * agent steps inside it (in item order).
+ */
+export function subAgentsByNode(g: SwarmGraph, all: Record<string, SubAgentInfo[]>): Map<string, SubAgentInfo[]> {
+  const out = new Map<string, SubAgentInfo[]>();
+  for (const n of g.nodes) {
+    if (n.kind !== 'forEach') continue;
+    const list: SubAgentInfo[] = [...((n.stepId && all[n.stepId]) || [])];
+    for (const m of g.nodes) {
+      if (m.kind === 'agent' && m.stepId && m.id.startsWith(n.id + '/')) list.push(...(all[m.stepId] ?? []));
+    }
+    if (list.length > 0) out.set(n.id, list.sort((a, b) => a.index - b.index));
   }
   return out;
 }
