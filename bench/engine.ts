@@ -63,10 +63,17 @@ export class EngineBench {
     readonly client: Client,
   ) {}
 
-  static async start(o: { dynamicConfig?: Record<string, string | number | boolean>; sim?: SimOptions; maxConcurrentActivities?: number } = {}): Promise<EngineBench> {
+  static async start(o: { dynamicConfig?: Record<string, string | number | boolean>; sim?: SimOptions; maxConcurrentActivities?: number; poolSlots?: number } = {}): Promise<EngineBench> {
     const server = await startDevServer({ ui: false, dynamicConfig: o.dynamicConfig });
     const sim = await startSimServer({ seed: 1, toolTurns: 0, slots: 4096, ...o.sim });
-    const settings = settingsFromEnv({}, { temporalAddress: server.address, home: fs.mkdtempSync(path.join(os.tmpdir(), 'swarmflow-bench-')), simUrl: sim.url });
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmflow-bench-'));
+    let inferenceConfig: string | undefined;
+    if (o.poolSlots) {
+      // Enough endpoint slots that the model is never the queue.
+      inferenceConfig = path.join(home, 'inference.yaml');
+      fs.writeFileSync(inferenceConfig, `pools:\n  default:\n    endpoints:\n      - { name: sim, kind: sim, url: "${sim.url}", maxConcurrency: ${o.poolSlots}, quantization: int4 }\n`);
+    }
+    const settings = settingsFromEnv({}, { temporalAddress: server.address, home, simUrl: sim.url, inferenceConfig });
     const services = await buildWorkerServices(settings, { toolKinds: [noopKind] });
     const workers = await startWorkers({
       settings,
@@ -175,7 +182,7 @@ export async function benchFanOut(size: Size): Promise<Figure> {
   const turns = size === 'tiny' ? 3 : 13;
   const latency = size === 'tiny' ? 50 : 200;
   // turns - 1 tool-calling turns, then the answer: `turns` model calls per agent.
-  const b = await EngineBench.start({ sim: { latencyMs: latency, toolTurns: turns - 1 }, maxConcurrentActivities: 1000 });
+  const b = await EngineBench.start({ sim: { latencyMs: latency, toolTurns: turns - 1 }, maxConcurrentActivities: 1000, poolSlots: 1000 });
   try {
     const ir = compileOrThrow(
       `swarm: bench-fanout\nversion: 1\nlimits: { maxSubAgents: 300, maxSteps: ${agents * turns * 3} }\nmodels:\n  m: { pool: default, model: kimi-k2.6 }\ntools:\n  noop: { uses: bench.noop }\nagents:\n  w: { model: m, instructions: Work., tools: [noop], maxTurns: ${turns + 1} }\nsteps:\n  - id: each\n    forEach: \${{ inputs.items }}\n    concurrency: 300\n    do:\n      - id: a\n        agent: w\n        prompt: "item \${{ item }}"\n`,

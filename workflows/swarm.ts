@@ -338,6 +338,7 @@ class SwarmRun {
     const items = this.evaluate(step.items, frame, `${step.id}.forEach`);
     if (!Array.isArray(items)) throw new StepFailed(step.id, `step "${step.id}": forEach needs a list, got ${describeJson(items)}`);
     const outputs: Json[] = new Array<Json>(items.length).fill(null);
+    const transcripts: string[][] = items.map(() => []);
     const tasks = items.map((item, index) => async () => {
       const inner: Frame = {
         scope: new StepsScope(frame.scope),
@@ -346,10 +347,12 @@ class SwarmRun {
         sequential: false,
       };
       outputs[index] = await this.execList(step.do, inner);
+      // What the iterations' model-driven steps said, for a captureSkill from this step.
+      transcripts[index] = Object.values(inner.scope.vars).flatMap((v) => v.transcripts ?? []);
       return outputs[index] ?? null;
     });
     await allSettledOrThrow(tasks, step.concurrency);
-    return { output: outputs, status: 'succeeded' };
+    return { output: outputs, status: 'succeeded', transcripts: transcripts.flat() };
   }
 
   // ------------------------------------------------------------ activities

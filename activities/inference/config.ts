@@ -143,12 +143,17 @@ export function loadInferenceConfig(opts: LoadInferenceConfigOptions = {}): Infe
   return defaultSimConfig(opts.simUrl);
 }
 
-/** One pool `default`, one endpoint `sim`: what `swarmflow dev` and the tests use when nothing is configured. */
-export function defaultSimConfig(simUrl: string): InferenceConfig {
+/**
+ * One pool `default`, one endpoint `sim`: what `swarmflow dev` and the tests
+ * use when nothing is configured. The simulated server stands in for an INT4
+ * engine (Kimi K2.6 ships INT4), so models that ask for `quantization: int4`
+ * route to it, and it takes as many calls at once as its own slots.
+ */
+export function defaultSimConfig(simUrl: string, maxConcurrency = 256): InferenceConfig {
   return {
     source: 'built-in (simulated)',
     pools: {
-      default: normalizePool('default', { endpoints: [{ name: 'sim', kind: 'sim', url: simUrl, maxConcurrency: 64 }] }, '', simUrl),
+      default: normalizePool('default', { endpoints: [{ name: 'sim', kind: 'sim', url: simUrl, maxConcurrency, quantization: 'int4' }] }, '', simUrl),
     },
   };
 }
