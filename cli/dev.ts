@@ -4,11 +4,15 @@
  */
 import * as path from 'node:path';
 import { startStack, type Stack } from '../runtime/stack';
-import { settingsFromEnv } from '../runtime/config';
+import { projectRoot } from '../runtime/root';
+import { dataPaths, settingsFromEnv } from '../runtime/config';
 import { buildWorkerServices } from '../runtime/services';
 import { startWorkers } from '../runtime/worker';
 import { connectClient, startRun } from '../runtime/runs';
-import { compileFile, followRun, printOutcome, readInput, uiLink, type GlobalOpts } from './runs';
+import { compileFile, followRun, printOutcome, readInput, resolveSettings, uiLink, type GlobalOpts } from './runs';
+import { dslCompiler, startApiServer } from '../server/start';
+import { openSqliteStore } from '../server/store/sqlite';
+import { storedSwarmLookup } from '../server/lookup';
 import type { Io } from './io';
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -42,8 +46,7 @@ export async function devCommand(o: { port?: string; uiPort?: string; apiPort?: 
 }
 
 export async function demoCommand(o: { file?: string; input?: string }, g: GlobalOpts, io: Io): Promise<number> {
-  const root = path.resolve(__dirname, '..', '..');
-  const file = o.file ?? path.join(root, 'examples', 'research.swarm.yaml');
+  const file = o.file ?? path.join(projectRoot(), 'examples', 'research.swarm.yaml');
   const input = readInput(o.input ?? '{"topic":"durable execution for LLM agent swarms","breadth":5}');
   const ir = compileFile(file, io);
   if (!ir) return 1;
@@ -70,9 +73,23 @@ export async function demoCommand(o: { file?: string; input?: string }, g: Globa
   }
 }
 
+export async function apiCommand(o: { port: string; host: string }, g: GlobalOpts, io: Io): Promise<number> {
+  const settings = resolveSettings(g);
+  const services = await buildWorkerServices(settings);
+  const api = await startApiServer({ settings, services, port: Number(o.port), host: o.host, log: (l) => io.err(l) });
+  io.out(`swarmflow API at ${api.url} (Temporal ${settings.temporalAddress}); Ctrl-C stops it`);
+  await untilSignal();
+  await api.close();
+  await services.close();
+  return 0;
+}
+
 export async function workerCommand(o: { inference?: boolean; swarm?: boolean }, g: GlobalOpts, io: Io): Promise<number> {
   const settings = settingsFromEnv(process.env, g.home ? { home: g.home } : {});
   const services = await buildWorkerServices(settings);
+  // `swarm:` steps resolve against the definitions the API stores in the same data directory.
+  const store = openSqliteStore(dataPaths(settings.home).db);
+  services.setSwarmLookup(storedSwarmLookup(store, dslCompiler));
   const inferenceOnly = Boolean(o.inference) && o.swarm !== true;
   const workers = await startWorkers({
     settings,
@@ -86,5 +103,6 @@ export async function workerCommand(o: { inference?: boolean; swarm?: boolean },
   await Promise.race([untilSignal(), workers.done]);
   await workers.shutdown();
   await services.close();
+  store.close();
   return 0;
 }

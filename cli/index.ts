@@ -4,7 +4,9 @@
  * error into one line (exit 2 for usage, 1 otherwise), never a stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { devCommand, demoCommand, workerCommand } from './dev';
+import { apiCommand, devCommand, demoCommand, workerCommand } from './dev';
+import { apiCancel, apiCompile, apiErrorExit, apiHistory, apiLs, apiRun, apiSignal, apiStatus, apiValidate } from './api-mode';
+import { ApiClientError } from './api-client';
 import { oneLine, processIo, UsageError } from './io';
 import { cancelCommand, historyCommand, lsCommand, replayCommand, rerunCommand, resolveSettings, runCommand, signalCommand, statusCommand, type GlobalOpts } from './runs';
 import { validateCommand } from './validate';
@@ -37,14 +39,14 @@ function program(): Command {
     .argument('<files...>', 'swarm definitions (.swarm.yaml)')
     .description('check definitions; errors print as file:line:col: message')
     .addHelpText('after', '\nExit codes: 0 valid, 1 invalid, 2 usage.\nExample:\n  $ swarmflow validate examples/*.swarm.yaml')
-    .action(async (files: string[]) => set(await validateCommand(files, io, { json: g().json })));
+    .action(async (files: string[]) => set(g().api ? await apiValidate(files, g(), io) : await validateCommand(files, io, { json: g().json })));
 
   p.command('compile')
     .argument('<file>', 'a swarm definition')
     .option('-o, --out <file>', 'write the IR here instead of printing it')
     .description('compile a definition to its IR (JSON)')
     .addHelpText('after', '\nExample:\n  $ swarmflow compile examples/hello.swarm.yaml -o hello.ir.json')
-    .action(async (file: string, o: { out?: string }) => set(await compileCommand(file, io, { out: o.out })));
+    .action(async (file: string, o: { out?: string }) => set(g().api ? await apiCompile(file, o, g(), io) : await compileCommand(file, io, { out: o.out })));
 
   p.command('run')
     .argument('<file>', 'a swarm definition')
@@ -54,34 +56,37 @@ function program(): Command {
     .option('--id <id>', 'run id (default: random); the workflow id is <swarm>/<id>')
     .description('start a run')
     .addHelpText('after', `\nExit codes (with --wait or --follow): 0 succeeded, 1 failed, 3 cancelled or timed out.\nExample:\n  $ swarmflow run examples/hello.swarm.yaml --input '{"name":"Ada"}' --wait`)
-    .action(async (file: string, o: { input?: string; follow?: boolean; wait?: boolean; id?: string }) => set(await runCommand(file, o, g(), io)));
+    .action(async (file: string, o: { input?: string; follow?: boolean; wait?: boolean; id?: string }) => set(g().api ? await apiRun(file, o, g(), io) : await runCommand(file, o, g(), io)));
 
-  p.command('status').argument('<run-id>').description("a run's state and progress").action(async (id: string) => set(await statusCommand(id, g(), io)));
+  p.command('status').argument('<run-id>').description("a run's state and progress").action(async (id: string) => set(g().api ? await apiStatus(id, g(), io) : await statusCommand(id, g(), io)));
   p.command('ls')
     .option('--limit <n>', 'how many runs', '20')
     .option('--swarm <name>', 'only runs of this swarm')
     .description('recent runs')
-    .action(async (o: { limit?: string; swarm?: string }) => set(await lsCommand(o, g(), io)));
+    .action(async (o: { limit?: string; swarm?: string }) => set(g().api ? await apiLs(o, g(), io) : await lsCommand(o, g(), io)));
   p.command('signal')
     .argument('<run-id>')
     .argument('<name>', 'the signal a waitFor step waits for, e.g. approve')
     .option('--payload <json>', 'the signal payload (the waitFor step output)')
     .description('send a signal, e.g. approve a waitFor step')
     .addHelpText('after', `\nExample:\n  $ swarmflow signal repo-refactor/4f2a9c1b7e01 approve --payload '{"approved":true}'`)
-    .action(async (id: string, name: string, o: { payload?: string }) => set(await signalCommand(id, name, o, g(), io)));
-  p.command('cancel').argument('<run-id>').description('graceful cancellation').action(async (id: string) => set(await cancelCommand(id, g(), io)));
+    .action(async (id: string, name: string, o: { payload?: string }) => set(g().api ? await apiSignal(id, name, o, g(), io) : await signalCommand(id, name, o, g(), io)));
+  p.command('cancel').argument('<run-id>').description('graceful cancellation').action(async (id: string) => set(g().api ? await apiCancel(id, g(), io) : await cancelCommand(id, g(), io)));
   p.command('rerun')
     .argument('<run-id>')
     .requiredOption('--from <step>', 'the first top-level step to run again')
     .option('--follow', 'show live progress')
     .option('--wait', 'wait for the result')
     .description('a new run of the same IR reusing the recorded outputs of the steps before --from')
-    .action(async (id: string, o: { from: string; follow?: boolean; wait?: boolean }) => set(await rerunCommand(id, o, g(), io)));
+    .action(async (id: string, o: { from: string; follow?: boolean; wait?: boolean }) => {
+      if (g().api) throw new UsageError('rerun talks to Temporal directly: drop --api (set TEMPORAL_ADDRESS instead)');
+      set(await rerunCommand(id, o, g(), io));
+    });
   p.command('history')
     .argument('<run-id>')
     .option('-o, --output <file>', 'write to this file')
     .description('export the full event history: every continue-as-new execution and every child')
-    .action(async (id: string, o: { output?: string }) => set(await historyCommand(id, o, g(), io)));
+    .action(async (id: string, o: { output?: string }) => set(g().api ? await apiHistory(id, o, g(), io) : await historyCommand(id, o, g(), io)));
   p.command('replay')
     .argument('<files...>', 'exported histories')
     .description('replay exported histories against the current workflow code')
@@ -136,6 +141,11 @@ function program(): Command {
     .option('--input <json>', 'run input')
     .description('start the embedded stack, run one example with live progress, stop')
     .action(async (o: { file?: string; input?: string }) => set(await demoCommand(o, g(), io)));
+  p.command('api')
+    .option('--port <n>', 'port', '8787')
+    .option('--host <host>', 'address to bind (a non-loopback address needs SWARMFLOW_API_KEYS)', '127.0.0.1')
+    .description('run the REST API server (and the editor) against TEMPORAL_ADDRESS')
+    .action(async (o: { port: string; host: string }) => set(await apiCommand(o, g(), io)));
   p.command('worker')
     .option('--inference', 'run the inference workers (LLM activities) for every configured pool')
     .option('--swarm', 'with --inference: also run the swarm worker')
@@ -163,6 +173,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2;
     }
+    if (err instanceof ApiClientError) return apiErrorExit(err, io);
     if (err instanceof UsageError) {
       io.err(`error: ${err.message}`);
       return 2;

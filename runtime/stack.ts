@@ -12,6 +12,7 @@ import { startWorkers, type WorkerSet } from './worker';
 import { dataPaths, settingsFromEnv, type Settings } from './config';
 import { freePort } from './ports';
 import { buildWorkerServices, type WorkerServices } from './services';
+import { startApiServer } from '../server/start';
 
 export interface StackOptions {
   home: string;
@@ -85,12 +86,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     log(`workers   swarm + inference (${Object.keys(services.poolSlots).join(', ')})`);
     let apiUrl: string | null = null;
     if (o.api !== false) {
-      const api = await startApiIfAvailable(settings, services, await portOr(o.apiPort));
-      if (api) {
-        stops.push(api.close);
-        apiUrl = api.url;
-        log(`api       ${apiUrl}   (editor at ${apiUrl}/)`);
-      }
+      const api = await startApiServer({ settings, services, port: await portOr(o.apiPort), host: '127.0.0.1', log: (l) => log(`          ${l}`) });
+      stops.push(() => api.close());
+      apiUrl = api.url;
+      log(`api       ${apiUrl}   (editor at ${apiUrl}/)`);
     }
     fs.writeFileSync(path.join(o.home, 'dev.json'), JSON.stringify({ temporalAddress: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl, simUrl: sim.url, apiUrl, pid: process.pid }, null, 2));
     stops.push(async () => fs.rmSync(path.join(o.home, 'dev.json'), { force: true }));
@@ -99,18 +98,6 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     await stopAll();
     throw err;
   }
-}
-
-/** The API server, when its module is built (the skeleton runs without it). */
-async function startApiIfAvailable(settings: Settings, services: WorkerServices, port: number): Promise<{ url: string; close: () => Promise<void> } | null> {
-  let mod: { startApiServer?: (o: { settings: Settings; services: WorkerServices; port: number; host: string }) => Promise<{ url: string; close: () => Promise<void> }> };
-  try {
-    mod = require('../server/start') as typeof mod;
-  } catch {
-    return null;
-  }
-  if (!mod.startApiServer) return null;
-  return mod.startApiServer({ settings, services, port, host: '127.0.0.1' });
 }
 
 /** Addresses written by a running `swarmflow dev`, so other commands find its Temporal. */

@@ -85,7 +85,7 @@ const recording = process.env.SWARMFLOW_RECORD === '1' && hasTemporal();
   const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.swarm.yaml'));
   test.each(examples)('%s', async (file) => {
     const name = file.replace(/\.swarm\.yaml$/, '');
-    const spec = RUNS[name] ?? { input: {} };
+    const spec: RunSpec = RUNS[name] ?? { input: {} };
     const ir = compileOrThrow(fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8'), file);
     const runId = `rec${Date.now().toString(16)}`;
     await spec.prepare?.(env, runId);
