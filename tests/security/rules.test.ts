@@ -11,6 +11,8 @@
  *    shell syntax passes through later steps as text, never evaluated.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { FsBlobStore } from '../../activities/blobs';
 import * as path from 'node:path';
 import * as childProcess from 'node:child_process';
 import * as net from 'node:net';
@@ -185,6 +187,30 @@ describe('rule 4: validate, compile and store have no side effects', () => {
       expect(w.calls).toEqual(['child_process.spawnSync(true)', 'net.connect(1)']);
     } finally {
       w.restore();
+    }
+  });
+});
+
+describe('rule 8: no filesystem path comes from outside', () => {
+  test('the blob store takes content hashes only: traversal and look-alike references are refused before any file is touched', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmflow-rule8-'));
+    const store = new FsBlobStore(path.join(dir, 'blobs'));
+    fs.writeFileSync(path.join(dir, 'secret.txt'), 'outside');
+    const ref = await store.put('inside');
+    expect(ref).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect((await store.get(ref)).toString()).toBe('inside');
+    for (const bad of ['sha256:../secret.txt', '../secret.txt', `sha256:${'a'.repeat(63)}/`, `sha256:${'A'.repeat(64)}`, `sha256:${'a'.repeat(64)}\n`, `/etc/passwd`]) {
+      await expect(store.get(bad)).rejects.toThrow(/not a blob reference/);
+      expect(await store.has(bad)).toBe(false);
+    }
+  });
+
+  test('run ids (always `swarm-name/id`) become one sanitised directory name for workspaces', () => {
+    for (const id of ['hello/../../etc', 'hello/..', 'hello/.', 'hello//abs/path', 'hello/x\\..\\y']) {
+      const name = workspaceDirName(id);
+      expect(name).toMatch(/^[A-Za-z0-9._-]+$/);
+      expect(path.join('/ws', name).startsWith('/ws/')).toBe(true);
+      expect(path.dirname(path.join('/ws', name))).toBe('/ws');
     }
   });
 });
