@@ -8,7 +8,7 @@
  * pass it to the worker. Keys come from content only, never from a request,
  * so no path is ever taken from outside (security rule 8).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { BlobRef } from './contracts';
@@ -59,7 +59,8 @@ export class FsBlobStore implements BlobStore {
     }
     await fs.mkdir(path.dirname(file), { recursive: true });
     // Write then rename, so a crash never leaves a half blob under its final name.
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    // The temporary name is unique per call: two writers of the same content must not share it.
+    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     await fs.writeFile(tmp, data);
     await fs.rename(tmp, file);
     return ref;
