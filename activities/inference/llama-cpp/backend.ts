@@ -58,6 +58,8 @@ export class LlamaCppBackend implements Backend {
   private blocked: { why: string; stamp: string; recheck: boolean } | null = null;
   private lastRestart = 0;
   private closed = false;
+  /** Timings of the last successful call as the host measured them (benchmarks: what the IPC hop costs). */
+  lastHostTimings: { firstTokenMs: number | null; totalMs: number } | null = null;
 
   constructor(
     private readonly ep: EndpointConfig,
@@ -209,6 +211,7 @@ export class LlamaCppBackend implements Backend {
         },
         { signal: opts.signal, onProgress: opts.onTokens, firstTokenTimeoutMs: this.ep.timeoutMs, idleTimeoutMs: this.ep.idleTimeoutMs },
       );
+      this.lastHostTimings = { firstTokenMs: done.firstTokenMs, totalMs: done.totalMs };
       return toResponse(req, done, name, this.modelName);
     } catch (e) {
       throw this.callError(e, opts.signal);
