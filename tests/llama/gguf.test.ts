@@ -170,6 +170,8 @@ describe('quantization read from the file', () => {
     const q = quantizationOf(header(15, [['w', [32, 32], 12]]));
     expect(quantizationMatches('int4', q)).toBe(true);
     expect(quantizationMatches('q4_k_m', q)).toBe(true);
+    expect(quantizationMatches('q4', q)).toBe(true);
+    expect(quantizationMatches('q8', q)).toBe(false);
     expect(quantizationMatches('int8', q)).toBe(false);
   });
 

@@ -139,8 +139,9 @@ export function quantizationOf(h: GgufHeader): GgufQuantization {
   return { quantization: classOf(dominant), label: dominant, source: 'tensor types', tensorTypes, note };
 }
 
-/** True when a configured quantization names what the file holds (its class or its llama.cpp label, any case). */
+/** True when a configured quantization names what the file holds: its class (int4, or q4 as llama-server users write it) or its llama.cpp label, any case. */
 export function quantizationMatches(declared: string, q: GgufQuantization): boolean {
   const d = declared.trim().toLowerCase();
-  return d === q.quantization.toLowerCase() || d === q.label.toLowerCase();
+  const cls = q.quantization.toLowerCase();
+  return d === cls || d === q.label.toLowerCase() || (cls.startsWith('int') && d === `q${cls.slice(3)}`);
 }
