@@ -27,7 +27,7 @@ export function RunBar({ view, temporalUrl, error, onCancel, onClose }: Props) {
         {view.budget ? ` / ${n(view.budget.steps)}` : ''}
       </span>
       <span>
-        tokens <strong>{n(view.usage.tokens)}</strong>
+        tokens <strong data-testid="run-tokens">{n(view.usage.tokens)}</strong>
       </span>
       <span>
         agents {view.agents.running} running · {view.agents.queued} queued · {view.agents.done} done

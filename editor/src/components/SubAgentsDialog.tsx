@@ -19,6 +19,9 @@ function tokens(n: number): string {
 
 const FILTERS = ['all', 'running', 'queued', 'succeeded', 'failed'] as const;
 
+/** Short enough for 10 columns at 1280 wide; the full word is in the cell's title and accessible name. */
+const SHORT: Record<SubAgentInfo['status'], string> = { queued: 'queued', pending: 'pending', running: 'running', succeeded: 'done', failed: 'FAILED', skipped: 'skipped', cancelled: 'cancel' };
+
 export function SubAgentsDialog({ stepLabel, agents, onClose }: Props) {
   const [filter, setFilter] = useState<(typeof FILTERS)[number]>('all');
   const counts = useMemo(() => subAgentCounts(agents), [agents]);
@@ -40,11 +43,11 @@ export function SubAgentsDialog({ stepLabel, agents, onClose }: Props) {
       </div>
       <ol className="subagent-grid" aria-label="Sub-agents" data-testid="subagent-grid">
         {shown.map((a) => (
-          <li key={a.workflowId} className={`sa sa-${a.status}`} title={`${a.workflowId}\n${a.status}, ${a.turns} turns, ${a.tokens} tokens`}>
+          <li key={a.workflowId || a.index} className={`sa sa-${a.status}`} title={`${a.workflowId}\n${a.status}, ${a.turns} turns, ${a.tokens} tokens`} aria-label={`sub-agent ${a.index}: ${a.status}, ${a.turns} turns, ${a.tokens} tokens`}>
             <span className="sa-index">#{a.index}</span>
-            <span className="sa-status">{a.status}</span>
+            <span className="sa-status">{SHORT[a.status]}</span>
             <span className="sa-figures">
-              {a.turns}t · {tokens(a.tokens)}
+              {a.turns}t {tokens(a.tokens)}tok
             </span>
           </li>
         ))}

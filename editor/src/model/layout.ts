@@ -28,7 +28,7 @@ export interface Box extends Point {
 export const SIZES = {
   stepWidth: 240,
   stepHeight: 68,
-  groupHeader: 48,
+  groupHeader: 54,
   laneHeader: 30,
   pad: 18,
   gapY: 34,
@@ -102,8 +102,25 @@ function column(sizes: Size[]): Point[] {
   });
 }
 
+/**
+ * dagre's answer depends only on the sizes, and containers often share them
+ * (and keep them across edits), so answers are remembered.
+ */
+const dagreMemo = new Map<string, Point[]>();
+const DAGRE_MEMO_MAX = 2000;
+
 function dagreColumn(sizes: Size[]): Point[] {
   if (sizes.length === 1) return [{ x: 0, y: 0 }];
+  const key = sizes.map((s) => `${s.width}x${s.height}`).join(',');
+  const hit = dagreMemo.get(key);
+  if (hit) return hit;
+  const points = runDagre(sizes);
+  if (dagreMemo.size >= DAGRE_MEMO_MAX) dagreMemo.clear();
+  dagreMemo.set(key, points);
+  return points;
+}
+
+function runDagre(sizes: Size[]): Point[] {
   const g = new graphlib.Graph();
   g.setGraph({ rankdir: 'TB', nodesep: SIZES.gapX, ranksep: SIZES.gapY, marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));

@@ -19,28 +19,29 @@ function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
       <div className="node-head group-head">
         <KindBadge kind={n.kind} />
         <span className="node-title">{n.label}</span>
-        <span className="node-detail inline">{n.detail}</span>
+        {n.conditional ? <span className="when-mark" title="runs only when its `when` condition holds">when</span> : null}
         <ErrorMark errors={data.errors} />
         <StatusPill status={data.status} />
       </div>
       {sub ? (
-        <div className="subagents-bar">
+        <button
+          className="subagents-bar nodrag"
+          aria-label={`Show the ${sub.total} sub-agents of ${n.label}`}
+          title="Show every sub-agent: status, turns, tokens"
+          onClick={(e) => {
+            e.stopPropagation();
+            data.actions.openSubAgents(n.id);
+          }}
+        >
           <span className="sub-count" data-testid="subagent-counts">
-            {sub.counts.running} running · {sub.counts.succeeded} done{sub.counts.failed ? ` · ${sub.counts.failed} failed` : ''}
+            {sub.total} sub-agents · {sub.counts.running} running · {sub.counts.succeeded} done
+            {sub.counts.failed ? ` · ${sub.counts.failed} failed` : ''}
             {sub.counts.queued ? ` · ${sub.counts.queued} queued` : ''} · {formatTokens(sub.tokens)} tokens
           </span>
-          <button
-            className="node-action nodrag"
-            aria-label={`Show the ${sub.total} sub-agents of ${n.label}`}
-            onClick={(e) => {
-              e.stopPropagation();
-              data.actions.openSubAgents(n.id);
-            }}
-          >
-            {sub.total} sub-agents
-          </button>
-        </div>
-      ) : null}
+        </button>
+      ) : (
+        <div className="node-detail">{n.detail}</div>
+      )}
       <Handle type="source" position={Position.Bottom} aria-label={`runs before (from ${n.label})`} />
     </div>
   );
