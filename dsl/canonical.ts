@@ -20,13 +20,15 @@ function sortedCopy(v: unknown): unknown {
   }
   if (Array.isArray(v)) return v.map(sortedCopy);
   if (typeof v === 'object') {
-    const entries: [string, unknown][] = [];
+    const out: { [key: string]: unknown } = {};
     for (const k of Object.keys(v).sort()) {
       const x: unknown = Reflect.get(v, k);
-      if (x !== undefined) entries.push([k, sortedCopy(x)]);
+      if (x === undefined) continue;
+      // A `__proto__` key stays data (defineProperty never sets a prototype).
+      if (k === '__proto__') Object.defineProperty(out, k, { value: sortedCopy(x), enumerable: true, writable: true, configurable: true });
+      else out[k] = sortedCopy(x);
     }
-    // fromEntries keeps a `__proto__` key as data.
-    return Object.fromEntries(entries);
+    return out;
   }
   throw new TypeError(`canonical JSON has no form for a ${typeof v}`);
 }

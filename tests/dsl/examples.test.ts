@@ -120,3 +120,9 @@ test('the IR schema names the same step kinds and fields as dsl/ir.ts produces',
     }
   }
 });
+
+test('canonical JSON sorts keys at every depth and keeps a __proto__ key as data', () => {
+  const value: unknown = JSON.parse('{"b": 1, "a": {"d": [2, {"z": 1, "y": null}], "c": "x"}, "__proto__": {"p": 1}}');
+  expect(canonicalJson(value)).toBe('{"__proto__":{"p":1},"a":{"c":"x","d":[2,{"y":null,"z":1}]},"b":1}');
+  expect(() => canonicalJson({ x: Infinity })).toThrow(RangeError);
+});
