@@ -31,7 +31,7 @@ describeLlama('llama-cpp backend on a tiny Q4_0 model', () => {
   test('the probe reports the model, its quantization read from the file, and the chat template from its metadata', async () => {
     const h = await b.probe();
     expect(h).toMatchObject({ state: 'up', running: 0, waiting: 0 });
-    expect(h.detail).toBe('swarmflow-tiny-random-q4_0, Q4_0 (int4), context 2048 x 2 sequences, 1 threads, cpu, chat template ChatML');
+    expect(h.detail).toBe('swarmflow-tiny-random-q4_0, Q4_0 (int4), context 2048 x 2 sequences, 1 thread, cpu, chat template ChatML');
     expect(b.quantization).toMatchObject({ quantization: 'int4', label: 'Q4_0', source: 'general.file_type' });
   });
 
@@ -71,6 +71,10 @@ describeLlama('llama-cpp backend on a tiny Q4_0 model', () => {
       expect(schemaErrorsOf(res.content, schema)).toEqual([]);
       expect(res.usage.completionTokens).toBeGreaterThan(5);
     }
+  });
+
+  test('a maxTokens below one is refused as a bad request', async () => {
+    await expect(call(b, { messages: user('x'), maxTokens: 0 })).rejects.toThrow(/maxTokens must be a positive integer, got 0/);
   });
 
   test('a prompt longer than the context is a ContextOverflowError, not a silently shortened history', async () => {
@@ -176,7 +180,12 @@ describeLlama('llama-cpp tool calls on a scripted tiny model', () => {
   });
 
   test('an offered tool is called with arguments that satisfy its schema; the result goes back in the next turn', async () => {
-    const first = await call(b, { messages: user('look something up'), tools, maxTokens: 64 });
+    const progress: number[] = [];
+    const first = await call(b, { messages: user('look something up'), tools, maxTokens: 64 }, { onTokens: (n) => progress.push(n) });
+    // Tool-call tokens count and heartbeat like text: llama.cpp's token meter, not the text stream.
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress[progress.length - 1]).toBeLessThanOrEqual(first.usage.completionTokens);
+    expect(first.usage.completionTokens).toBeGreaterThan(5);
     expect(first.finishReason).toBe('tool_calls');
     expect(first.content).toBeNull();
     expect(first.toolCalls).toHaveLength(1);

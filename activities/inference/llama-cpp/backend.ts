@@ -121,7 +121,14 @@ export class LlamaCppBackend implements Backend {
       flashAttention: s.flashAttention,
       defaultContextSize: DEFAULT_CONTEXT_SIZE,
     };
-    this.lease = leaseHost(key, () => new ModelHost(load, s.loadTimeoutMs));
+    try {
+      this.lease = leaseHost(key, () => new ModelHost(load, s.loadTimeoutMs));
+    } catch (e) {
+      // host.mjs missing, or the process cannot be forked: nothing a probe can fix by retrying at once.
+      const why = e instanceof Error ? e.message : String(e);
+      this.blocked = { why, stamp: fileStamp(s.modelPath), recheck: false };
+      return { down: why };
+    }
     return this.lease.current();
   }
 
@@ -167,7 +174,9 @@ export class LlamaCppBackend implements Backend {
     const q = this.quantization;
     const i = host.info;
     const parts = [`${this.modelName}`, q !== null ? `${q.label} (${q.quantization})` : 'quantization unknown'];
-    if (i !== null) parts.push(`context ${i.contextSize} x ${i.sequences} sequences`, `${i.threads} threads`, i.gpu, `chat template ${i.chatWrapper}`);
+    if (i !== null) {
+      parts.push(`context ${i.contextSize} x ${i.sequences} sequence${i.sequences === 1 ? '' : 's'}`, `${i.threads} thread${i.threads === 1 ? '' : 's'}`, i.gpu, `chat template ${i.chatWrapper}`);
+    }
     if (q?.note) parts.push(q.note);
     return parts.join(', ');
   }
@@ -195,6 +204,9 @@ export class LlamaCppBackend implements Backend {
     if (opts.signal.aborted) throw new InferenceCancelledError(name);
     const host = this.prepare();
     if (!(host instanceof ModelHost)) throw new LlamaCppUnavailableError(name, this.ctx.redact(host.down));
+    if (req.maxTokens !== undefined && req.maxTokens !== null && (!Number.isInteger(req.maxTokens) || req.maxTokens < 1)) {
+      throw new BadRequestError(name, `maxTokens must be a positive integer, got ${req.maxTokens}`, 400);
+    }
     const history = toHistory(req, name);
     const functions = toFunctions(req);
     try {

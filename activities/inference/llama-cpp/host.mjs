@@ -127,7 +127,7 @@ async function runChat(msg, slot) {
   const contextFull = new AbortController();
   let firstTokenMs = /** @type {number | null} */ (null);
   let generated = 0;
-  let lastSent = 0;
+  /** @type {NodeJS.Timeout | null} */ let ticker = null;
   /** Where a failure happened: rendering the prompt or building a grammar fails on the request itself. */
   let stage = 'prompt';
   try {
@@ -145,6 +145,16 @@ async function runChat(msg, slot) {
     const grammar = msg.schema !== null && functions === undefined ? await grammarFor(msg.schema) : undefined;
     stage = 'generation';
     const before = sequence.tokenMeter.getState();
+    // Progress from llama.cpp's own token meter: onToken misses thought segments and function-call tokens,
+    // and a long tool call must still heartbeat.
+    const report = () => {
+      const n = sequence.tokenMeter.diff(before).usedOutputTokens;
+      if (n === generated) return;
+      generated = n;
+      if (firstTokenMs === null) firstTokenMs = Date.now() - received;
+      send({ t: 'progress', id: msg.id, completionTokens: n });
+    };
+    ticker = setInterval(report, PROGRESS_EVERY_MS);
     const res = await chat.generateResponse(msg.history, {
       maxTokens,
       temperature: msg.temperature,
@@ -162,17 +172,12 @@ async function runChat(msg, slot) {
           return { chatHistory: o.chatHistory };
         },
       },
-      /** @param {unknown[]} tokens */
-      onToken: (tokens) => {
-        generated += tokens.length;
-        const now = Date.now();
-        if (firstTokenMs === null) firstTokenMs = now - received;
-        if (now - lastSent >= PROGRESS_EVERY_MS) {
-          lastSent = now;
-          send({ t: 'progress', id: msg.id, completionTokens: generated });
-        }
+      // The first token is reported at once (time to first token); the ticker reports the rest.
+      onResponseChunk: () => {
+        if (firstTokenMs === null) report();
       },
     });
+    clearInterval(ticker);
     if (abort.signal.aborted) return send({ t: 'failed', id: msg.id, kind: 'aborted', message: 'cancelled' });
     const used = sequence.tokenMeter.diff(before);
     const thoughts = (res.fullResponse ?? []).filter((/** @type {any} */ p) => typeof p === 'object' && p !== null && p.type === 'segment' && p.segmentType === 'thought');
@@ -184,7 +189,7 @@ async function runChat(msg, slot) {
       calls: (res.functionCalls ?? []).map((/** @type {any} */ c) => ({ name: String(c.functionName), params: c.params === undefined ? null : c.params })),
       stopReason: contextFull.signal.aborted ? 'maxTokens' : String(res.metadata?.stopReason ?? 'eogToken'),
       promptTokens,
-      completionTokens: Math.max(used.usedOutputTokens, generated),
+      completionTokens: used.usedOutputTokens,
       firstTokenMs,
       totalMs: Date.now() - received,
     });
@@ -197,6 +202,7 @@ async function runChat(msg, slot) {
     const kind = stage === 'generation' ? 'engine' : 'bad_request';
     send({ t: 'failed', id: msg.id, kind, message: `${stage}: ${messageOf(e)}` });
   } finally {
+    if (ticker !== null) clearInterval(ticker);
     running.delete(msg.id);
     slot.busy = false;
     pump();
