@@ -58,6 +58,19 @@ describeLlama('llama-cpp backend on a tiny Q4_0 model', () => {
     expect(c.usage).toEqual(a.usage);
   });
 
+  test('earlier reasoning is not glued into the answer of a template without thought segments; thinking off is accepted', async () => {
+    const turn = (reasoning: string | null): Parameters<typeof call>[1]['messages'] => [
+      { role: 'user', content: 'first' },
+      { role: 'assistant', content: 'reply', reasoning },
+      { role: 'user', content: 'second' },
+    ];
+    const plain = await call(b, { messages: turn(null), maxTokens: 4 });
+    const withReasoning = await call(b, { messages: turn('a long chain of thought from another engine'), maxTokens: 4, thinking: false });
+    expect(withReasoning.usage.promptTokens).toBe(plain.usage.promptTokens);
+    expect(withReasoning.content).toBe(plain.content);
+    expect(withReasoning.reasoning).toBeNull();
+  });
+
   test('an output schema constrains generation to JSON that satisfies it (llama.cpp grammar)', async () => {
     const schema = {
       type: 'object',

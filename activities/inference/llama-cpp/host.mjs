@@ -111,6 +111,19 @@ async function grammarFor(schema) {
   return g;
 }
 
+/**
+ * Reasoning of earlier turns travels as thought segments; a chat template
+ * without thought segments would glue it into the visible answer, so it is
+ * dropped for those models.
+ * @param {any[]} history @param {any} wrapper
+ */
+function fitToTemplate(history, wrapper) {
+  if (wrapper?.settings?.segments?.thought != null) return history;
+  return history.map((item) =>
+    item.type === 'model' ? { ...item, response: item.response.filter((/** @type {any} */ p) => !(typeof p === 'object' && p !== null && p.type === 'segment')) } : item,
+  );
+}
+
 /** The history as LlamaChat will render it: generation continues an (empty) model turn. */
 /** @param {any[]} history */
 function withModelTurn(history) {
@@ -134,7 +147,8 @@ async function runChat(msg, slot) {
     const chat = slot.chat;
     const sequence = chat.sequence;
     const functions = msg.functions !== null && Object.keys(msg.functions).length > 0 ? msg.functions : undefined;
-    const state = chat.chatWrapper.generateContextState({ chatHistory: withModelTurn(msg.history), availableFunctions: functions, documentFunctionParams: true });
+    const history = fitToTemplate(msg.history, chat.chatWrapper);
+    const state = chat.chatWrapper.generateContextState({ chatHistory: withModelTurn(history), availableFunctions: functions, documentFunctionParams: true });
     const promptTokens = state.contextText.tokenize(model.tokenizer).length;
     const room = context.contextSize - promptTokens - CONTEXT_MARGIN;
     if (room <= 0) {
@@ -155,7 +169,7 @@ async function runChat(msg, slot) {
       send({ t: 'progress', id: msg.id, completionTokens: n });
     };
     ticker = setInterval(report, PROGRESS_EVERY_MS);
-    const res = await chat.generateResponse(msg.history, {
+    const res = await chat.generateResponse(history, {
       maxTokens,
       temperature: msg.temperature,
       ...(msg.seed !== null ? { seed: msg.seed } : {}),
