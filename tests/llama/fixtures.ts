@@ -4,7 +4,7 @@
  * tests/fixtures/gguf/, and endpoint configurations.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BACKEND_ERRORS, type BackendContext } from '../../activities/inference/backend';
 import type { EndpointConfig } from '../../activities/inference/config';
@@ -38,9 +38,15 @@ export function ensureNodeLlamaCpp(): boolean {
       mkdirSync(lock);
       break;
     } catch {
-      // Another worker is installing; a lock older than the deadline is stale.
-      if (Date.now() > deadline || Date.now() - statSync(lock).mtimeMs > 300_000) {
-        rmdirSync(lock);
+      // Another worker is installing; a lock older than five minutes is stale.
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lock).mtimeMs;
+      } catch {
+        continue; // released meanwhile: try to take it
+      }
+      if (Date.now() > deadline || age > 300_000) {
+        rmSync(lock, { recursive: true, force: true });
         continue;
       }
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
@@ -53,7 +59,7 @@ export function ensureNodeLlamaCpp(): boolean {
     if (r.status !== 0) process.stderr.write(`[llama tests] node-llama-cpp could not be installed; the llama-cpp tests are skipped:\n${r.stderr}\n`);
     return installed();
   } finally {
-    rmdirSync(lock);
+    rmSync(lock, { recursive: true, force: true });
   }
 }
 
