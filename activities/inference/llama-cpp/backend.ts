@@ -1,6 +1,6 @@
 /**
- * The `llama-cpp` backend kind: a GGUF model run in-process on the inference
- * worker's machine through node-llama-cpp (llama.cpp), with no server.
+ * The `llama-cpp` backend kind: a GGUF model run on the inference worker's
+ * own machine through node-llama-cpp (llama.cpp), with no server.
  *
  * - The model is loaded once per worker process in a model host process
  *   (host.mjs, shared by every endpoint naming the same file and settings)
