@@ -192,14 +192,18 @@ export async function benchFanOut(size: Size): Promise<Figure> {
     let peakRunning = 0;
     const run = await startRun(b.client, { ir, input: { items: Array.from({ length: agents }, (_, i) => i) } });
     const t0 = performance.now();
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      queryProgress(b.client, run.id)
-        .then((p) => (peakRunning = Math.max(peakRunning, p.agents.running)))
-        .catch(() => undefined);
-    }, 250);
-    const out = await waitForRun(run.handle);
-    clearInterval(sampler);
+    let finished = false;
+    // Sample memory and sub-agents in flight until the run ends; awaited before the client closes.
+    const sampler = (async () => {
+      while (!finished) {
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        const p = await queryProgress(b.client, run.id).catch(() => null);
+        if (p) peakRunning = Math.max(peakRunning, p.agents.running);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    const out = await waitForRun(run.handle).finally(() => (finished = true));
+    await sampler;
     const wall = performance.now() - t0;
     const critical = turns * latency;
     return {

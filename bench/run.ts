@@ -8,6 +8,9 @@ import * as path from 'node:path';
 import { EngineBench, benchFanOut, benchLongHorizon, benchOverhead, benchRecovery, type Figure, type Size } from './engine';
 import { projectRoot } from '../runtime/root';
 import { benchPool } from './pool';
+import { benchCompile } from './compile';
+import { benchEditor } from './editor';
+import { benchLlama } from './llama';
 
 export interface FigureSpec {
   key: string;
@@ -26,8 +29,14 @@ export const FIGURES: FigureSpec[] = [
       }
     },
   },
+  {
+    key: 'compile',
+    run: async () => ({ ...(await benchCompile()), targets: { validateCompile4000StepsMs: ['<=', 200], validateCompile4000StepsCpuMs: ['<=', 200] } }),
+  },
+  { key: 'editor', run: (size) => benchEditor(size === 'tiny' ? { steps: 50, runs: 1 } : {}) },
   { key: 'pool', run: (size) => benchPool(size === 'tiny' ? { calls: 30, throughputCalls: 100 } : {}) },
   { key: 'fanout', run: benchFanOut },
+  { key: 'llama', run: (size) => benchLlama(size === 'tiny' ? { tokens: 32, runs: 3 } : {}) },
   { key: 'long', run: benchLongHorizon },
   { key: 'recovery', run: benchRecovery },
 ];

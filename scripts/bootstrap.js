@@ -8,6 +8,7 @@
  *    dir, else `go install github.com/temporalio/cli/cmd/temporal@v1.5.1` into the Go bin dir
  *    (outside the repo, so a fresh clone finds it).
  * 4. With --browser: Debian's Chromium for the editor's browser tests.
+ * 5. With --llama: node-llama-cpp for the optional local GGUF backend, in .swarmflow/optional.
  *
  * Plain JavaScript with no dependencies: it runs before anything is installed.
  * Each failure ends with one sentence that says what is missing and what to do.
@@ -178,12 +179,22 @@ function ensureChromium() {
   if (r.status !== 0 || !fs.existsSync('/usr/bin/chromium')) fail('apt-get could not install chromium: check that Debian packages are reachable.');
 }
 
+/** node-llama-cpp (prebuilt CPU binaries from the npm registry) into .swarmflow/optional, only for those who use or test it. */
+function ensureLlama() {
+  const r = run(process.execPath, [path.join(ROOT, 'scripts', 'optional-deps.js'), 'llama'], { capture: true });
+  if (r.status !== 0) {
+    process.stderr.write(`${r.stdout || ''}${r.stderr || ''}`.split('\n').slice(-10).join('\n') + '\n');
+    fail('installing node-llama-cpp (the optional local GGUF backend) failed: see the output above.');
+  }
+}
+
 function main() {
   checkNode();
   ensureDependencies();
   build();
   const cli = ensureTemporalCli();
   if (args.has('--browser')) ensureChromium();
+  if (args.has('--llama')) ensureLlama();
   fs.mkdirSync(path.join(ROOT, '.swarmflow'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, '.swarmflow', 'temporal-cli'), cli);
   say('ready');

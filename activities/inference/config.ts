@@ -15,6 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import schema from '../../schemas/inference.schema.json';
+import { LLAMA_CPP_KIND, llamaCppEndpointQuantization } from './llama-cpp/backend';
 
 export const BUILTIN_KINDS = ['openai', 'vllm', 'sglang', 'llama-server', 'ollama', 'moonshot', 'sim'] as const;
 export type BuiltinKind = (typeof BUILTIN_KINDS)[number];
@@ -223,11 +224,14 @@ export function parseInferenceConfig(text: string, file: string, opts: { simUrl?
       if (seen.has(ep.name)) diags.push(at(valueOffset(doc, [...where, 'name']), `pool ${name}: two endpoints are named "${ep.name}"`));
       seen.add(ep.name);
       const kind = ep.kind ?? 'openai';
-      if (ep.url === undefined && kind !== 'sim') diags.push(at(valueOffset(doc, where), `endpoint ${ep.name}: "url" is required (only kind sim may omit it)`));
+      if (ep.url === undefined && kind !== 'sim' && kind !== LLAMA_CPP_KIND) diags.push(at(valueOffset(doc, where), `endpoint ${ep.name}: "url" is required (only kinds sim and llama-cpp may omit it)`));
+      if (kind === LLAMA_CPP_KIND && typeof ep.options?.model !== 'string') {
+        diags.push(at(valueOffset(doc, where), `endpoint ${ep.name}: kind llama-cpp needs options.model, the path of a GGUF file`));
+      }
       if (ep.url === undefined && kind === 'sim' && opts.simUrl === undefined) {
         diags.push(at(valueOffset(doc, where), `endpoint ${ep.name}: kind sim without url needs the simulated server running (swarmflow dev starts it)`));
       }
-      if (ep.module !== undefined && isBuiltinKind(kind)) {
+      if (ep.module !== undefined && (isBuiltinKind(kind) || kind === LLAMA_CPP_KIND)) {
         diags.push(at(valueOffset(doc, [...where, 'module']), `endpoint ${ep.name}: "module" is for user kinds; "${kind}" is built in`));
       }
     });
@@ -255,6 +259,7 @@ function normalizePool(name: string, raw: RawPool, baseDir: string, simUrl: stri
 }
 
 function normalizeEndpoint(ep: RawEndpoint, baseDir: string, simUrl: string | undefined): EndpointConfig {
+  if (ep.kind === LLAMA_CPP_KIND) return normalizeLlamaCppEndpoint(ep, baseDir);
   const url = (ep.url ?? simUrl ?? '').replace(/\/+$/, '');
   const hosted = /^https:\/\/api\.moonshot\.(ai|cn)(\/|$)/.test(url);
   return {
@@ -273,6 +278,34 @@ function normalizeEndpoint(ep: RawEndpoint, baseDir: string, simUrl: string | un
     idleTimeoutMs: ep.idleTimeoutMs ?? 120_000,
     options: ep.options ?? {},
   };
+}
+
+/**
+ * A local GGUF model run in-process: the model path is taken relative to the
+ * configuration file, one sequence at a time unless told otherwise (KV cache
+ * on a CPU is dear), and the quantization is read from the file itself, not
+ * trusted from the configuration.
+ */
+function normalizeLlamaCppEndpoint(ep: RawEndpoint, baseDir: string): EndpointConfig {
+  const options = { ...(ep.options ?? {}) };
+  if (typeof options.model === 'string') options.model = path.resolve(baseDir, options.model);
+  const cfg: EndpointConfig = {
+    name: ep.name,
+    url: ep.url ?? `llama-cpp:${String(options.model ?? '')}`,
+    kind: LLAMA_CPP_KIND,
+    module: null,
+    models: ep.models ?? null,
+    servedModels: ep.servedModels ?? {},
+    quantization: null,
+    maxConcurrency: ep.maxConcurrency ?? 1,
+    weight: ep.weight ?? 1,
+    role: ep.role ?? 'primary',
+    apiKeyEnv: null,
+    timeoutMs: ep.timeoutMs ?? 600_000,
+    idleTimeoutMs: ep.idleTimeoutMs ?? 120_000,
+    options,
+  };
+  return { ...cfg, quantization: llamaCppEndpointQuantization(cfg) };
 }
 
 /** Offset of the value at `segs` in the document, or of its nearest existing ancestor. */

@@ -14,6 +14,7 @@
  * - Secrets: keys are read from the environment at call time; every error
  *   message is redacted of them before it leaves.
  */
+import { LLAMA_CPP_KIND, llamaCppBackendFactory } from './llama-cpp/backend';
 import { BACKEND_ERRORS, type Backend, type BackendContext, type BackendFactory } from './backend';
 import { isBuiltinKind, type InferenceConfig, type PoolConfig } from './config';
 import { DIALECTS } from './dialects';
@@ -75,7 +76,7 @@ export interface CreatePoolOptions {
 export class UnknownBackendKindError extends Error {
   constructor(endpoint: string, kind: string) {
     super(
-      `endpoint ${endpoint}: kind "${kind}" is not built in (openai, vllm, sglang, llama-server, ollama, moonshot, sim); ` +
+      `endpoint ${endpoint}: kind "${kind}" is not built in (openai, vllm, sglang, llama-server, ollama, moonshot, sim, llama-cpp); ` +
         `add "module: ./your-backend.js" to the endpoint or register it with createPool(config, { backends: { "${kind}": factory } })`,
     );
     this.name = 'UnknownBackendKindError';
@@ -123,6 +124,7 @@ class Pool implements InferencePool {
         const user = opts.backends?.[e.kind];
         const key = `${cfg.name}/${e.name}`;
         if (user !== undefined) this.factories.set(key, () => user(e, ctx));
+        else if (e.kind === LLAMA_CPP_KIND) this.factories.set(key, () => llamaCppBackendFactory(e, ctx));
         else if (isBuiltinKind(e.kind)) {
           const dialect = DIALECTS[e.kind];
           this.factories.set(key, () => new OpenAICompatibleBackend(e, ctx, dialect));
