@@ -17,6 +17,7 @@ import { loadInferenceConfig } from '../../activities/inference/config';
 import { createPool, type InferencePool } from '../../activities/inference/pool';
 import { startSimServer, type SimServer } from '../../sim/server';
 import { freePort } from '../../runtime/ports';
+import { startDevServer } from '../../runtime/dev-server';
 import { describeTemporal } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
 import type { ChatRequest } from '../../activities/inference/types';
@@ -211,8 +212,10 @@ describeTemporal('metrics: a real worker on the dev server, with the SDK metrics
   });
 
   test('startWorkers({ metrics }) counts a real swarm run: runs, steps, tokens, latency per endpoint (needs the worker and workflow wiring)', async () => {
+    // Its own dev server: on the shared one other files' workers would take some of this run's tasks (and this worker theirs).
+    const temporal = await startDevServer({ ui: false });
     const sim = await startSimServer({ seed: 2 });
-    const settings = testSettings({ simUrl: sim.url });
+    const settings = testSettings({ simUrl: sim.url, temporalAddress: temporal.address, namespace: temporal.namespace });
     const services = await buildWorkerServices(settings);
     const m = createMetrics({ defaultMetrics: false });
     m.watchPool(services.pool);
@@ -235,6 +238,7 @@ describeTemporal('metrics: a real worker on the dev server, with the SDK metrics
       await services.close();
       await client.connection.close();
       await sim.close();
+      await temporal.stop();
     }
   });
 });

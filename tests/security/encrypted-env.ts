@@ -5,6 +5,10 @@
  * reads raw histories the way someone with access to Temporal's database
  * (or its UI, without the codec server) would.
  *
+ * It runs on its own Temporal dev server: the shared one's task queues are
+ * polled by every other test file's workers, which have no codec (they would
+ * pick up encrypted tasks and fail them, and ours would encrypt theirs).
+ *
  * Needs the wiring in runtime/worker.ts (`WorkerSetOptions.dataConverter`)
  * and runtime/runs.ts (`connectClient(settings, { dataConverter })`); until
  * then `assertEncryptedAtRest` fails and says so.
@@ -22,9 +26,10 @@ import { buildWorkerServices, type WorkerServices } from '../../runtime/services
 import { startWorkers, type WorkerSet, type WorkerSetOptions } from '../../runtime/worker';
 import type { Json } from '../../dsl/ir';
 import { startSimServer, type SimOptions, type SimServer } from '../../sim/server';
+import { startDevServer, type DevServer } from '../../runtime/dev-server';
 import { compileOrThrow } from '../helpers/swarm-env';
 import { historyText } from '../helpers/history-text';
-import { testSettings } from '../helpers/temporal';
+import { testBundle, testSettings } from '../helpers/temporal';
 
 /** The options the wiring adds; declared here so this file type-checks before and after it lands. */
 export type WorkerSetOptionsWithCodec = WorkerSetOptions & { dataConverter?: DataConverter };
@@ -42,7 +47,16 @@ export function encryptedBundle(): Promise<string> {
   return bundle;
 }
 
+/**
+ * A Temporal dev server of this test file alone (in memory, free ports), for
+ * workers that must not share task queues with the other test files.
+ */
+export async function ownTemporal(): Promise<DevServer> {
+  return startDevServer({ ui: false });
+}
+
 export interface EncryptedEnv {
+  temporal: DevServer;
   sim: SimServer;
   settings: Settings;
   services: WorkerServices;
@@ -56,13 +70,15 @@ export interface EncryptedEnv {
   close(): Promise<void>;
 }
 
-export async function startEncryptedEnv(o: { dataConverter: DataConverter; sim?: SimOptions; settings?: Partial<Settings> }): Promise<EncryptedEnv> {
+/** Workers, clients and a simulated model on a dev server of their own; without `dataConverter`, a plain (unencrypted) environment. */
+export async function startEncryptedEnv(o: { dataConverter?: DataConverter; sim?: SimOptions; settings?: Partial<Settings> }): Promise<EncryptedEnv> {
+  const temporal = await ownTemporal();
   const sim = await startSimServer({ seed: 5, ...o.sim });
-  const settings = testSettings({ simUrl: sim.url, ...o.settings });
+  const settings = testSettings({ simUrl: sim.url, temporalAddress: temporal.address, namespace: temporal.namespace, ...o.settings });
   const services = await buildWorkerServices(settings);
   const options: WorkerSetOptionsWithCodec = {
     settings,
-    bundlePath: await encryptedBundle(),
+    bundlePath: o.dataConverter ? await encryptedBundle() : testBundle(),
     dataConverter: o.dataConverter,
     inference: { pools: services.poolSlots, chat: services.chat },
     tools: services.tools,
@@ -70,9 +86,10 @@ export async function startEncryptedEnv(o: { dataConverter: DataConverter; sim?:
     resolver: services.resolver,
   };
   const workers = await startWorkers(options);
-  const client = await connectWithCodec(settings, { dataConverter: o.dataConverter });
+  const client = await connectWithCodec(settings, o.dataConverter ? { dataConverter: o.dataConverter } : {});
   const raw = new Client({ connection: await Connection.connect({ address: settings.temporalAddress }), namespace: settings.namespace });
   return {
+    temporal,
     sim,
     settings,
     services,
@@ -90,6 +107,7 @@ export async function startEncryptedEnv(o: { dataConverter: DataConverter; sim?:
       await client.connection.close();
       await raw.connection.close();
       await sim.close();
+      await temporal.stop();
     },
   };
 }

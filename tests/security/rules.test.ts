@@ -24,7 +24,7 @@ import { parseKeyEntries } from '../../server/auth';
 import { dslCompiler } from '../../server/start';
 import { memoryStore } from '../../server/store/memory';
 import { describeTemporal } from '../helpers/temporal';
-import { startSwarmEnv, type SwarmEnv } from '../helpers/swarm-env';
+import { startEncryptedEnv, type EncryptedEnv } from './encrypted-env';
 import { waitForRun } from '../../runtime/runs';
 import { dataPaths, workspaceDirName } from '../../runtime/config';
 
@@ -216,9 +216,10 @@ describe('rule 8: no filesystem path comes from outside', () => {
 });
 
 describeTemporal('rule 6: model output is data', () => {
-  let env: SwarmEnv;
+  let env: EncryptedEnv;
   beforeAll(async () => {
-    env = await startSwarmEnv();
+    // Its own dev server: the fs.write must run on this file's worker, whose workspace the test reads.
+    env = await startEncryptedEnv({});
   });
   afterAll(async () => env?.close());
 

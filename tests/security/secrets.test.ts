@@ -30,7 +30,8 @@ import { memoryStore } from '../../server/store/memory';
 import { historyText } from '../helpers/history-text';
 import { describeTemporal, testBundle, testSettings } from '../helpers/temporal';
 import { waitUntil } from '../helpers/wait';
-import { rawRunHistories } from './encrypted-env';
+import { ownTemporal, rawRunHistories } from './encrypted-env';
+import type { DevServer } from '../../runtime/dev-server';
 
 const KEY_VAR = `SWARMFLOW_TEST_SECRET_${randomBytes(3).toString('hex').toUpperCase()}`;
 const RIGHT = `sk-right-${randomBytes(16).toString('hex')}`;
@@ -96,6 +97,7 @@ describeTemporal('secrets stay out of history, logs and API answers', () => {
   const sdkLogs: LogEntry[] = [];
   const apiLogs: string[] = [];
   let output: ReturnType<typeof captureOutput>;
+  let temporal: DevServer;
   let sim: SimServer;
   let settings: Settings;
   let services: WorkerServices;
@@ -115,7 +117,9 @@ describeTemporal('secrets stay out of history, logs and API answers', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmflow-secrets-'));
     const config = path.join(dir, 'inference.yaml');
     fs.writeFileSync(config, `pools:\n  default:\n    endpoints:\n      - name: keyed\n        kind: sim\n        url: ${sim.url}\n        apiKeyEnv: ${KEY_VAR}\n`);
-    settings = testSettings({ inferenceConfig: config, simUrl: null });
+    // Our own server: on the shared one, other files' workers (no key, other endpoints) would take our tasks and we theirs.
+    temporal = await ownTemporal();
+    settings = testSettings({ inferenceConfig: config, simUrl: null, temporalAddress: temporal.address, namespace: temporal.namespace });
     services = await buildWorkerServices(settings);
     workers = await startWorkers({ settings, bundlePath: testBundle(), inference: { pools: services.poolSlots, chat: services.chat }, tools: services.tools, skills: services.skills, resolver: services.resolver });
     client = await connectClient(settings);
@@ -131,6 +135,7 @@ describeTemporal('secrets stay out of history, logs and API answers', () => {
     await client?.connection.close();
     await raw?.connection.close();
     await sim?.close();
+    await temporal?.stop();
   });
 
   async function runThroughApi(topic: string): Promise<{ id: string; answers: string[] }> {
