@@ -228,27 +228,35 @@ export async function benchFanOut(size: Size): Promise<Figure> {
 const longHorizonYaml = (n: number): string =>
   `swarm: bench-long\nversion: 1\nlimits: { maxSteps: ${n + 10} }\nmodels:\n  m: { pool: default, model: kimi-k2.6, maxTokens: 64 }\nsteps:\n  - id: l\n    loop:\n      maxIterations: ${n}\n      do:\n        - id: think\n          llm: m\n          prompt: "Step \${{ iteration }}: improve the previous answer."\noutput: \${{ steps.l.iteration }}\n`;
 
-/** 3 and 4. A long-horizon run: wall time, events per execution, continue-as-new count and tax, replay. */
+/**
+ * 3 and 4. A long-horizon run: wall time, events per execution, continue-as-new
+ * count, replay. The continue-as-new tax compares the same shorter run with and
+ * without continue-as-new (the server's history limits raised), so the bench
+ * stays within its time budget on two cores.
+ */
 export async function benchLongHorizon(size: Size): Promise<Figure> {
   const n = size === 'tiny' ? 30 : 4000;
-  const ir = compileOrThrow(longHorizonYaml(n), 'bench-long.swarm.yaml');
+  const taxN = size === 'tiny' ? 30 : 1000;
   const tiny: SwarmOptions | undefined = size === 'tiny' ? { historyEventThreshold: 60 } : undefined;
-  // Same run in one execution needs the server's history limits raised.
+  const taxOptions: SwarmOptions = size === 'tiny' ? { historyEventThreshold: 60 } : { historyEventThreshold: 600 };
   const b = await EngineBench.start({ dynamicConfig: { 'limit.historyCount.error': 200_000, 'limit.historyCount.warn': 200_000, 'limit.historySize.error': 500 * 2 ** 20, 'limit.historySize.warn': 500 * 2 ** 20 } });
   try {
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
-    const can = await b.runSwarm(ir, {}, tiny);
+    const can = await b.runSwarm(compileOrThrow(longHorizonYaml(n), 'bench-long.swarm.yaml'), {}, tiny);
     clearInterval(sampler);
     const stats = await b.historyStats(can.id);
-    const single = await b.runSwarm(ir, {}, { noContinueAsNew: true });
-    // Replay the whole run (every execution) against the current code.
+    // The tax: the same run continued-as-new every ~600 events vs in one execution.
+    const taxIr = compileOrThrow(longHorizonYaml(taxN), 'bench-tax.swarm.yaml');
+    const withCan = await b.runSwarm(taxIr, {}, taxOptions);
+    const single = await b.runSwarm(taxIr, {}, { noContinueAsNew: true });
+    // Replay the whole long run (every execution) against the current code.
     const exp = await exportRunHistory(b.client, can.id);
     const t0 = performance.now();
     const reports = await replayHistories(readExport(JSON.parse(JSON.stringify(exp)), 'bench'), defaultBundlePath());
     const replayMs = performance.now() - t0;
     return {
-      name: `long horizon (${n} steps)`,
+      name: `long horizon (${n} steps; continue-as-new tax over ${taxN} steps)`,
       figures: {
         wall_ms: round(can.ms),
         steps_per_s: round((n / can.ms) * 1000),
@@ -257,14 +265,16 @@ export async function benchLongHorizon(size: Size): Promise<Figure> {
         max_events_per_execution: stats.maxEventsPerExecution,
         max_history_bytes_per_execution: stats.maxBytesPerExecution,
         peak_worker_rss_mb: round(peakRss / 2 ** 20),
-        single_execution_ms: round(single.ms),
-        can_tax: ratio(can.ms, single.ms),
+        tax_runs_continued_as_new: withCan.continuedAsNew,
+        tax_with_can_ms: round(withCan.ms),
+        tax_single_execution_ms: round(single.ms),
+        can_tax: ratio(withCan.ms, single.ms),
         replay_ms: round(replayMs),
         replay_over_wall: ratio(replayMs, can.ms),
         replay_diverged: reports.filter((r) => !r.ok).length,
-        ok: can.status === 'succeeded' && single.status === 'succeeded' ? 1 : 0,
+        ok: can.status === 'succeeded' && single.status === 'succeeded' && withCan.status === 'succeeded' ? 1 : 0,
       },
-      targets: { can_tax: ['<=', 1.02], replay_ms: ['<=', 10_000], max_events_per_execution: ['<=', 10_240] },
+      targets: { can_tax: ['<=', 1.02], replay_ms: ['<=', 10_000], max_events_per_execution: ['<=', 10_240], max_history_bytes_per_execution: ['<=', 4 * 2 ** 20] },
     };
   } finally {
     await b.close();
