@@ -11,6 +11,7 @@ import { startWorkers } from '../runtime/worker';
 import { connectClient, startRun } from '../runtime/runs';
 import { compileFile, followRun, printOutcome, readInput, resolveSettings, uiLink, type GlobalOpts } from './runs';
 import { dslCompiler, startApiServer } from '../server/start';
+import { metricsFromEnv, startMetricsServerFromEnv } from '../runtime/metrics';
 import { openSqliteStore } from '../server/store/sqlite';
 import { storedSwarmLookup } from '../server/lookup';
 import type { Io } from './io';
@@ -76,10 +77,14 @@ export async function demoCommand(o: { file?: string; input?: string }, g: Globa
 export async function apiCommand(o: { port: string; host: string }, g: GlobalOpts, io: Io): Promise<number> {
   const settings = resolveSettings(g);
   const services = await buildWorkerServices(settings);
+  const metrics = metricsFromEnv();
+  metrics.watchPool(services.pool);
+  const metricsServer = await startMetricsServerFromEnv(metrics);
   const api = await startApiServer({ settings, services, port: Number(o.port), host: o.host, log: (l) => io.err(l) });
-  io.out(`swarmflow API at ${api.url} (Temporal ${settings.temporalAddress}); Ctrl-C stops it`);
+  io.out(`swarmflow API at ${api.url} (Temporal ${settings.temporalAddress})${metricsServer ? `, metrics at ${metricsServer.url}/metrics` : ''}; Ctrl-C stops it`);
   await untilSignal();
   await api.close();
+  await metricsServer?.close();
   await services.close();
   return 0;
 }
@@ -91,8 +96,12 @@ export async function workerCommand(o: { inference?: boolean; swarm?: boolean },
   const store = openSqliteStore(dataPaths(settings.home).db);
   services.setSwarmLookup(storedSwarmLookup(store, dslCompiler));
   const inferenceOnly = Boolean(o.inference) && o.swarm !== true;
+  const metrics = metricsFromEnv();
+  metrics.watchPool(services.pool);
+  const metricsServer = await startMetricsServerFromEnv(metrics);
   const workers = await startWorkers({
     settings,
+    metrics,
     swarm: !inferenceOnly,
     inference: o.inference ? { pools: services.poolSlots, chat: services.chat } : null,
     tools: services.tools,
@@ -102,6 +111,7 @@ export async function workerCommand(o: { inference?: boolean; swarm?: boolean },
   io.out(`worker connected to ${settings.temporalAddress} (namespace ${settings.namespace}): ${inferenceOnly ? '' : 'swarm'}${o.inference ? `${inferenceOnly ? '' : ' + '}inference pools ${Object.entries(services.poolSlots).map(([p, n]) => `${p} (${n} slots)`).join(', ')}` : ''}`);
   await Promise.race([untilSignal(), workers.done]);
   await workers.shutdown();
+  await metricsServer?.close();
   await services.close();
   store.close();
   return 0;

@@ -160,11 +160,12 @@ function program(): Command {
     .action(async (o: { inference?: boolean; swarm?: boolean }) => set(await (await dev()).workerCommand(o, g(), io)));
   p.command('sim')
     .addOption(new Option('--port <n>', 'port (0: a free one)').default('8788'))
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--seed <n>', 'seed of the deterministic answers', '0')
     .option('--latency <ms>', 'added latency per call', '0')
     .description('run the simulated OpenAI-compatible model server')
-    .action(async (o: { port: string; seed: string; latency: string }) => {
-      await (await lazy.sim()).simCommand({ port: Number(o.port), seed: Number(o.seed), latencyMs: Number(o.latency) });
+    .action(async (o: { port: string; host: string; seed: string; latency: string }) => {
+      await (await lazy.sim()).simCommand({ port: Number(o.port), host: o.host, seed: Number(o.seed), latencyMs: Number(o.latency) });
       set(0);
     });
   return Object.assign(p, { exitCode: () => code });

@@ -18,6 +18,8 @@ export interface DevServerOptions {
   /** false turns the Web UI off (tests). */
   ui?: boolean;
   namespace?: string;
+  /** More namespaces to create (tests give each jest worker its own, so their workers never take each other's tasks). */
+  extraNamespaces?: string[];
   /** Extra `--dynamic-config-value KEY=VALUE` settings (benchmarks raise history limits). */
   dynamicConfig?: Record<string, string | number | boolean>;
   logFile?: string;
@@ -40,6 +42,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const uiPort = ui ? (opts.uiPort ?? (await freePort())) : 0;
   const namespace = opts.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
+  for (const ns of opts.extraNamespaces ?? []) args.push('--namespace', ns);
   // The metrics endpoint would take a fixed port (and clash between servers) unless given a free one.
   args.push('--metrics-port', String(await freePort()));
   if (ui) args.push('--ui-port', String(uiPort), '--ui-ip', '127.0.0.1');

@@ -6,14 +6,16 @@
 import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { Validator } from '@cfworker/json-schema';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFromEnv } from './codec/data-converter';
 import { randomBytes } from 'node:crypto';
 import type { Json, SwarmIR } from '../dsl/ir';
 import type { Settings } from './config';
 import { QUERIES, SWARM_TASK_QUEUE, type Progress, type RunStatus, type StepState, type SwarmOptions, type SwarmResult, type SwarmWorkflowInput } from '../workflows/types';
 
-export async function connectClient(settings: Pick<Settings, 'temporalAddress' | 'namespace'>): Promise<Client> {
+export async function connectClient(settings: Pick<Settings, 'temporalAddress' | 'namespace'>, o: { dataConverter?: DataConverter } = {}): Promise<Client> {
   const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 10_000 });
-  return new Client({ connection, namespace: settings.namespace });
+  return new Client({ connection, namespace: settings.namespace, dataConverter: o.dataConverter ?? dataConverterFromEnv() });
 }
 
 /** A run input that does not satisfy the swarm's `inputs` schema. */

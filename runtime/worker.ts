@@ -6,6 +6,7 @@
  * [--inference]`) and scales by starting more on the same task queues.
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FsBlobStore } from '../activities/blobs';
@@ -14,6 +15,9 @@ import { SWARM_TASK_QUEUE, inferenceTaskQueue } from '../workflows/types';
 import { dataPaths, workspaceDirName, type Settings } from './config';
 import { WORKFLOWS_ENTRY } from './bundle';
 import { projectRoot } from './root';
+import { defaultEncryptedBundlePath } from './codec/bundle';
+import { dataConverterFromEnv } from './codec/data-converter';
+import { instrumentChat, metricsActivityInterceptor, metricsSinks, sdkTelemetryFromEnv, type SwarmMetrics } from './metrics';
 
 export interface WorkerSetOptions {
   settings: Settings;
@@ -29,6 +33,10 @@ export interface WorkerSetOptions {
   maxCachedWorkflows?: number;
   /** Pre-built workflow bundle; default dist/workflow-bundle.js when present. */
   bundlePath?: string;
+  /** Payload encryption; default from SWARMFLOW_CODEC_KEYS. The workflow bundle must be built with its failure converter. */
+  dataConverter?: DataConverter;
+  /** Prometheus metrics of this process (runtime/metrics.ts). */
+  metrics?: SwarmMetrics;
 }
 
 export interface WorkerSet {
@@ -51,7 +59,7 @@ function installRuntime(): void {
     const logger = new DefaultLogger(lvl, (entry) => {
       if (!entry.message.startsWith('No workflows registered')) base.log(entry.level, entry.message, entry.meta);
     });
-    Runtime.install({ logger, shutdownSignals: [] });
+    Runtime.install({ logger, shutdownSignals: [], telemetryOptions: sdkTelemetryFromEnv() });
   } catch {
     // Already installed by the host process (tests): keep theirs.
   }
@@ -66,9 +74,13 @@ export async function startWorkers(o: WorkerSetOptions): Promise<WorkerSet> {
   installRuntime();
   const paths = dataPaths(o.settings.home);
   const blobs = new FsBlobStore(paths.blobs);
+  const dataConverter = o.dataConverter ?? dataConverterFromEnv();
+  const chat = o.inference?.chat && o.metrics ? instrumentChat(o.inference.chat, o.metrics) : o.inference?.chat;
+  // Every worker: the codec, the run-finished sink (always registered: the workflow calls it) and step counting.
+  const common = { dataConverter, sinks: metricsSinks(o.metrics), interceptors: o.metrics ? { activity: [metricsActivityInterceptor(o.metrics)] } : undefined };
   const deps: ActivityDeps = {
     blobs,
-    chat: o.inference?.chat,
+    chat,
     tools: o.tools,
     skills: o.skills,
     resolver: o.resolver,
@@ -82,10 +94,11 @@ export async function startWorkers(o: WorkerSetOptions): Promise<WorkerSet> {
   const connection = await NativeConnection.connect({ address: o.settings.temporalAddress });
   const workers: Worker[] = [];
   if (o.swarm !== false) {
-    const bundle = o.bundlePath ?? defaultBundlePath();
+    const bundle = o.bundlePath ?? (dataConverter ? defaultEncryptedBundlePath() : defaultBundlePath());
     const wfSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_ENTRY };
     workers.push(
       await Worker.create({
+        ...common,
         connection,
         namespace: o.settings.namespace,
         taskQueue: SWARM_TASK_QUEUE,
@@ -102,6 +115,7 @@ export async function startWorkers(o: WorkerSetOptions): Promise<WorkerSet> {
   for (const [pool, slots] of Object.entries(o.inference?.pools ?? {})) {
     workers.push(
       await Worker.create({
+        ...common,
         connection,
         namespace: o.settings.namespace,
         taskQueue: inferenceTaskQueue(pool),

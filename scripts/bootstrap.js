@@ -103,6 +103,9 @@ function build() {
     say('bundling workflow code...');
     const r = run(process.execPath, [path.join(ROOT, 'dist', 'runtime', 'bundle.js'), bundle]);
     if (r.status !== 0) fail('bundling the workflow code failed: see the errors above.');
+    // The same code with the encrypting failure converter, for workers with payload encryption on.
+    const enc = run(process.execPath, [path.join(ROOT, 'dist', 'runtime', 'codec', 'bundle.js'), path.join(ROOT, 'dist', 'workflow-bundle-encrypted.js')]);
+    if (enc.status !== 0) fail('bundling the encrypted workflow code failed: see the errors above.');
   }
   const editorIndex = path.join(ROOT, 'editor', 'vite.config.ts');
   if (fs.existsSync(editorIndex)) {

@@ -46,6 +46,8 @@ export interface AppDeps {
   ui?: { url: string; namespace: string } | null;
   /** `editor/dist`, served at `/` when set. */
   editorDir?: string | null;
+  /** The codec server for the Temporal UI (runtime/codec), mounted before the guard: it has its own token auth and CORS. */
+  codec?: express.Router | null;
   /** Where internal errors are written (never to the client). */
   log?: (line: string) => void;
 }
@@ -97,6 +99,7 @@ export function createApp(deps: AppDeps): express.Application {
   app.set('query parser', 'simple');
 
   app.use(securityHeaders());
+  if (deps.codec) app.use(deps.codec);
   app.use(guard({ auth: deps.auth, buckets: new TokenBuckets(limits.rate), failures: new TokenBuckets(limits.authFailures) }));
   const body = bodyReader(limits.bodyBytes);
   for (const route of ROUTES as readonly RouteSpec[]) {

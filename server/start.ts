@@ -14,6 +14,7 @@ import { dataPaths, type Settings } from '../runtime/config';
 import { connectClient } from '../runtime/runs';
 import type { WorkerServices } from '../runtime/services';
 import { createApp } from './app';
+import { codecRouterFromEnv } from '../runtime/codec/server';
 import { authFromEnv, type AuthConfig } from './auth';
 import type { ApiLimits } from './context';
 import type { Compiler } from './definitions';
@@ -70,6 +71,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     return client;
   };
   const editorDir = findEditorDir();
+  const codec = codecRouterFromEnv(process.env, log);
   const app = createApp({
     temporal,
     store,
@@ -79,6 +81,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     skills: new FsSkillStore(paths.skills),
     ui: o.settings.uiUrl ? { url: o.settings.uiUrl, namespace: o.settings.namespace } : null,
     editorDir,
+    codec,
     log,
     ...(o.limits ? { limits: o.limits } : {}),
   });

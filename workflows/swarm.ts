@@ -11,6 +11,10 @@ import type { Json, StepIR, SwarmIR, ValueIR, RetryIR } from '../dsl/ir';
 import { evaluateValue } from '../dsl/expr';
 import type { ExprScope, StepContext } from '../activities/contracts';
 import { act } from './act';
+import type { SwarmMetricsSinks } from '../runtime/metrics';
+
+/** The run's end, for the worker's Prometheus metrics (runtime/metrics.ts; not called on replay). */
+const { swarmMetrics } = wf.proxySinks<SwarmMetricsSinks>();
 import { Budget, BudgetExhausted, tokenEstimate } from './budget';
 import { Semaphore } from './semaphore';
 import { StepsScope, allStepIds, expressionSources, isTruthy, referencedSteps } from './scope';
@@ -147,6 +151,7 @@ class SwarmRun {
         this.status = 'failed';
         const error = errorMessage(err);
         this.emit({ type: 'run.finished', status: this.status, data: { error } });
+        swarmMetrics.runFinished(this.ir.name, this.status);
         this.upsertSearch(true);
         throw wf.ApplicationFailure.create({ message: error, type: 'RunNotStartable', nonRetryable: true });
       }
@@ -192,6 +197,7 @@ class SwarmRun {
       continuedAsNew: this.continuedAsNew,
     };
     this.emit({ type: 'run.finished', status: this.status, data: { error } });
+    swarmMetrics.runFinished(this.ir.name, this.status);
     await wf.CancellationScope.nonCancellable(async () => this.upsertSearch(true));
     if (this.status === 'failed') throw wf.ApplicationFailure.create({ message: error ?? 'the run failed', type: 'SwarmFailed', nonRetryable: true, details: [result] });
     if (this.status === 'deadline_exceeded') throw wf.ApplicationFailure.create({ message: error ?? 'deadline', type: 'DeadlineExceeded', nonRetryable: true, details: [result] });

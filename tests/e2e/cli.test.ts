@@ -25,7 +25,7 @@ describeTemporal('swarmflow CLI against the dev server', () => {
   let tmp: string;
   const cli = (args: string[]): Promise<Result> =>
     new Promise((resolve) => {
-      execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, TEMPORAL_ADDRESS: env.settings.temporalAddress, SWARMFLOW_HOME: env.settings.home, NO_COLOR: '1' }, timeout: 120_000 }, (err, stdout, stderr) => {
+      execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, TEMPORAL_ADDRESS: env.settings.temporalAddress, TEMPORAL_NAMESPACE: env.settings.namespace, SWARMFLOW_HOME: env.settings.home, NO_COLOR: '1' }, timeout: 120_000 }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
         resolve({ code, stdout, stderr });
       });
@@ -91,7 +91,7 @@ describeTemporal('swarmflow CLI against the dev server', () => {
     expect((JSON.parse(ls.stdout) as { id: string }[]).map((r) => r.id)).toContain(id);
 
     // A run waiting forever, cancelled while `run --wait` waits: exit 3.
-    const child = spawn(process.execPath, [CLI, 'run', def, '--wait', '--id', 'cancel-me'], { env: { ...process.env, TEMPORAL_ADDRESS: env.settings.temporalAddress, SWARMFLOW_HOME: env.settings.home } });
+    const child = spawn(process.execPath, [CLI, 'run', def, '--wait', '--id', 'cancel-me'], { env: { ...process.env, TEMPORAL_ADDRESS: env.settings.temporalAddress, TEMPORAL_NAMESPACE: env.settings.namespace, SWARMFLOW_HOME: env.settings.home } });
     const exit = new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? -1)));
     await waitUntil('the second run waits', async () => (await queryProgress(env.client, 'gate/cancel-me')).currentSteps.includes('approve'));
     expect((await cli(['cancel', 'gate/cancel-me'])).code).toBe(0);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { settingsFromEnv, type Settings } from '../../runtime/config';
 import { connectClient } from '../../runtime/runs';
+import { testNamespace } from './namespaces';
 
 export function hasTemporal(): boolean {
   return Boolean(process.env.SWARMFLOW_TEST_TEMPORAL);
@@ -19,7 +20,7 @@ export const describeTemporal: jest.Describe = (hasTemporal() ? describe : descr
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
   const address = process.env.SWARMFLOW_TEST_TEMPORAL;
   if (!address) throw new Error('no Temporal dev server: run the tests through jest with its global set-up');
-  return settingsFromEnv({}, { temporalAddress: address, namespace: 'default', home: mkdtempSync(path.join(os.tmpdir(), 'swarmflow-test-')), ...overrides });
+  return settingsFromEnv({}, { temporalAddress: address, namespace: testNamespace(), home: mkdtempSync(path.join(os.tmpdir(), 'swarmflow-test-')), ...overrides });
 }
 
 export function testBundle(): string {

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { startDevServer, type DevServer } from '../../runtime/dev-server';
 import { writeWorkflowBundle } from '../../runtime/bundle';
+import { TEST_NAMESPACES } from '../helpers/namespaces';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -18,7 +19,7 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.SWARMFLOW_TEST_NO_TEMPORAL) return;
   const artifacts = path.resolve(__dirname, '..', 'artifacts');
   const bundle = path.join(artifacts, 'workflow-bundle.js');
-  const [server] = await Promise.all([startDevServer({ ui: false, logFile: path.join(artifacts, 'temporal.log') }), writeWorkflowBundle(bundle)]);
+  const [server] = await Promise.all([startDevServer({ ui: false, logFile: path.join(artifacts, 'temporal.log'), extraNamespaces: TEST_NAMESPACES }), writeWorkflowBundle(bundle)]);
   globalThis.__swarmflowDevServer = server;
   process.env.SWARMFLOW_TEST_TEMPORAL = server.address;
   process.env.SWARMFLOW_TEST_BUNDLE = bundle;
