@@ -3,7 +3,8 @@
  * panels around them, and a run's live overlay. State lives in hooks; the
  * model (editor/src/model) does the thinking; this file wires them.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { markOnce } from './marks';
 import { ReactFlowProvider } from '@xyflow/react';
 import type { Diagnostic } from '../../dsl/diagnostic';
 import type { Json } from '../../dsl/ir';
@@ -79,7 +80,12 @@ export function App() {
   const document = useEditorDocument(draft?.text ?? NEW_DEFINITION, draft ? 'draft' : 'new');
   const { doc, graph, stale } = useParsedDocument(document.text);
   const sidecar = useLayoutSidecar(graph, draft?.layout ?? {});
-  const boxes = useMemo(() => layoutGraph(graph, sidecar.layout), [graph, sidecar.layout]);
+  const boxes = useMemo(() => {
+    const b = layoutGraph(graph, sidecar.layout);
+    markOnce('swarmflow:laid-out');
+    return b;
+  }, [graph, sidecar.layout]);
+  useLayoutEffect(() => markOnce('swarmflow:committed'), []);
   const [stored, setStored] = useState<string | null>(draft?.stored ?? null);
   const [serverDiagnostics, setServerDiagnostics] = useState<Diagnostic[]>([]);
   useDraft({ text: document.text, layout: sidecar.layout, stored });
@@ -200,7 +206,11 @@ export function App() {
   );
 
   const canRun = !stale && validation.diagnostics.length === 0 && !validation.pending;
-  const onRendered = useCallback(() => performance.mark('swarmflow:first-render'), []);
+  const [rendered, setRendered] = useState(false);
+  const onRendered = useCallback(() => {
+    markOnce('swarmflow:first-render');
+    setRendered(true);
+  }, []);
 
   const shortcuts: Shortcut[] = [
     { keys: 'mod+s', label: 'Save to the server', run: () => void files.save(), global: true },
@@ -219,11 +229,8 @@ export function App() {
   ];
   useShortcuts(shortcuts);
 
-  useEffect(() => {
-    if (!validation.pending && validation.checkedText !== null && performance.getEntriesByName('swarmflow:interactive').length === 0) {
-      requestAnimationFrame(() => performance.mark('swarmflow:interactive'));
-    }
-  }, [validation.pending, validation.checkedText]);
+  // Interactive: the canvas has drawn and the YAML editor exists, so both take input (validation answers in the background).
+  const onEditorReady = useCallback(() => requestAnimationFrame(() => markOnce('swarmflow:interactive')), []);
 
   // A read-only window on the document for automation (the browser tests and the benchmark).
   useEffect(() => {
@@ -313,7 +320,7 @@ export function App() {
         </ReactFlowProvider>
       </main>
       <section className="right" aria-label="YAML and problems">
-        <YamlPane document={document} diagnostics={diagnostics} checkedText={validation.diagnostics.length > 0 ? validation.checkedText : null} reveal={reveal} onCursor={onCursor} />
+        <YamlPane document={document} start={rendered} onReady={onEditorReady} diagnostics={diagnostics} checkedText={validation.diagnostics.length > 0 ? validation.checkedText : null} reveal={reveal} onCursor={onCursor} />
         <ProblemsList diagnostics={diagnostics} pending={validation.pending} onPick={pickDiagnostic} />
       </section>
       <div className="toasts" aria-live="assertive">

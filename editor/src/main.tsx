@@ -3,8 +3,9 @@ import { createRoot } from 'react-dom/client';
 import '@xyflow/react/dist/style.css';
 import './styles.css';
 import { App } from './App';
+import { markOnce } from './marks';
 
-performance.mark('swarmflow:boot');
+markOnce('swarmflow:boot');
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(

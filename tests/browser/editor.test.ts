@@ -13,8 +13,8 @@ import { buildGraph } from '../../editor/src/model/graph';
 import { generateDefinition } from '../../editor/src/model/generate';
 import { parseYaml } from '../../editor/src/model/yaml-source';
 import { examples } from '../editor/examples';
-import { serveStatic } from './static-server';
-import type { StaticServer } from './static-server';
+import { serveStatic } from '../../editor/build/serve';
+import type { StaticServer } from '../../editor/build/serve';
 import { DIST, ROOT, editorText, ensureEditorBuilt, importFile, launch, node, openEditor, shot, waitForProblems } from './helpers';
 
 const EXAMPLES = path.join(ROOT, 'examples');

@@ -3,11 +3,11 @@
  * Chromium through playwright-core, screenshots under
  * tests/artifacts/screenshots/, and a read-only look at the document.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { ensureEditorBuilt as buildIfStale } from '../../editor/build/serve';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const DIST = path.join(ROOT, 'editor', 'dist');
@@ -33,28 +33,9 @@ export class NoChromiumError extends Error {
   }
 }
 
-function newest(dir: string): number {
-  let t = 0;
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.name === 'node_modules' || e.name === 'dist') continue;
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else t = Math.max(t, fs.statSync(p).mtimeMs);
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  return t;
-}
-
 /** Builds editor/dist when it is missing or older than its sources (the bootstrap normally did it already). */
 export function ensureEditorBuilt(): void {
-  const index = path.join(DIST, 'index.html');
-  const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0;
-  const sources = Math.max(newest(path.join(ROOT, 'editor')), newest(path.join(ROOT, 'dsl')), newest(path.join(ROOT, 'schemas')));
-  if (built >= sources) return;
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(ROOT, 'editor', 'vite.config.ts'), '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`the editor build failed:\n${r.stdout}\n${r.stderr}`);
+  buildIfStale(ROOT);
 }
 
 export async function launch(): Promise<Browser> {

@@ -3,7 +3,7 @@
  * so the undo history of both views); diagnostics are underlined in it and
  * a selection on the canvas moves its cursor to the step.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { basicSetup } from 'codemirror';
 import { EditorState } from '@codemirror/state';
 import type { Extension } from '@codemirror/state';
@@ -29,20 +29,28 @@ interface Props {
   /** The text the diagnostics were computed for. */
   checkedText: string | null;
   reveal: Reveal | null;
+  /** The canvas has drawn: the editor is created then, so it does not hold up the first frame. */
+  start: boolean;
   onCursor(offset: number): void;
+  /** The editor exists: both views take input. */
+  onReady(): void;
 }
 
-export function YamlPane({ document, diagnostics, checkedText, reveal, onCursor }: Props) {
+export function YamlPane({ document, diagnostics, checkedText, reveal, start, onCursor, onReady }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const onCursorRef = useRef(onCursor);
   onCursorRef.current = onCursor;
   const { viewRef, onEditorText } = document;
+  const textRef = useRef(document.text);
+  textRef.current = document.text;
+  const [ready, setReady] = useState(0);
+  const onReadyRef = useRef(onReady);
+  onReadyRef.current = onReady;
 
   const extensions = useRef<Extension[]>([
     basicSetup,
     yaml(),
     lintGutter(),
-    EditorView.lineWrapping,
     EditorView.contentAttributes.of({ 'aria-label': 'YAML definition', 'data-testid': 'yaml-editor' }),
     EditorView.updateListener.of((u) => {
       if (u.docChanged) onEditorText(u.state.doc.toString());
@@ -52,16 +60,20 @@ export function YamlPane({ document, diagnostics, checkedText, reveal, onCursor 
   ]);
 
   useEffect(() => {
-    if (!host.current) return;
-    const view = new EditorView({ parent: host.current, state: EditorState.create({ doc: document.text, extensions: extensions.current }) });
+    if (!host.current || !start) return;
+    // Created once the canvas has drawn: the editor's set-up and measuring do
+    // not hold up the first frame of a large definition.
+    const view = new EditorView({ parent: host.current, state: EditorState.create({ doc: textRef.current, extensions: extensions.current }) });
     viewRef.current = view;
+    setReady((n) => n + 1);
+    onReadyRef.current();
     return () => {
       view.destroy();
       viewRef.current = null;
     };
     // The view is created once; later texts arrive through its own transactions or load().
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
+  }, [start]);
 
   useEffect(() => {
     const view = viewRef.current;
@@ -81,7 +93,7 @@ export function YamlPane({ document, diagnostics, checkedText, reveal, onCursor 
       return { from: Math.min(r.from, text.length), to: Math.min(r.to, text.length), severity: 'error', message: d.message, source: d.code };
     });
     view.dispatch(setDiagnostics(view.state, marks));
-  }, [diagnostics, checkedText, viewRef, document.text]);
+  }, [diagnostics, checkedText, viewRef, document.text, ready]);
 
   useEffect(() => {
     const view = viewRef.current;
@@ -90,7 +102,7 @@ export function YamlPane({ document, diagnostics, checkedText, reveal, onCursor 
     const from = Math.min(reveal.from, len);
     view.dispatch({ selection: { anchor: from, head: Math.min(Math.max(from, reveal.to), len) }, effects: EditorView.scrollIntoView(from, { y: 'center' }) });
     if (reveal.focus) view.focus();
-  }, [reveal, viewRef]);
+  }, [reveal, viewRef, ready]);
 
   return <div className="yaml-pane" ref={host} />;
 }

@@ -8,6 +8,7 @@ import type { Document } from 'yaml';
 import { buildGraph, emptyGraph } from '../model/graph';
 import type { SwarmGraph } from '../model/graph';
 import { isReadable, parseYaml } from '../model/yaml-source';
+import { markOnce } from '../marks';
 
 export interface ParsedDocument {
   doc: Document;
@@ -23,6 +24,7 @@ export function useParsedDocument(text: string): ParsedDocument {
     if (!isReadable(doc)) return { doc, graph: lastGood.current, stale: true };
     const graph = buildGraph(doc);
     lastGood.current = graph;
+    markOnce('swarmflow:parsed');
     return { doc, graph, stale: false };
   }, [text]);
 }

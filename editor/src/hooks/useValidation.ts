@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Diagnostic } from '../../../dsl/diagnostic';
 import type { ValidationAnswer, ValidationRequest } from '../validation.worker';
+import { markOnce } from '../marks';
 
 export interface Validation {
   diagnostics: Diagnostic[];
@@ -32,7 +33,7 @@ export function useValidation(text: string, file: string): Validation {
       for (const k of texts.current.keys()) if (k <= s) texts.current.delete(k);
       if (s !== seq.current) return; // a newer text is on its way
       setState({ diagnostics, checkedText: checked, pending: false, ms });
-      performance.mark('swarmflow:validated');
+      markOnce('swarmflow:validated');
     };
     w.onerror = (e) => {
       setState((st) => ({ ...st, pending: false, diagnostics: [{ file: 'editor', line: 1, col: 1, code: 'SF999', ptr: '', message: `the validator failed to run in this browser: ${e.message}` }] }));

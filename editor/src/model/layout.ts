@@ -4,10 +4,11 @@
  * Each list of steps is laid out on its own, innermost first, so a
  * container's size is known before its parent's list is placed. Lists run
  * top to bottom; parallel branches and the then / else lanes of an `if` sit
- * side by side. A list of up to DAGRE_MAX steps is laid out by dagre
- * (rank spacing, centring of mixed widths); a longer one is a plain column,
- * which is what dagre would draw for a chain but without its cost (dagre
- * takes over a second for a 1,000-step chain). Positions the user has set
+ * side by side. A list of up to DAGRE_MAX steps of mixed sizes (steps and
+ * containers) is laid out by dagre (rank spacing, centring); a list of
+ * same-sized steps, or a longer one, is a plain centred column, which is what
+ * dagre draws for a chain, without its cost (dagre takes over a second for a
+ * 1,000-step chain, and tens of milliseconds cold for two nodes). Positions the user has set
  * (the layout sidecar) win over automatic ones, and containers grow to hold
  * them.
  */
@@ -63,7 +64,7 @@ export function layoutGraph(g: SwarmGraph, user: Positions = {}): Map<string, Bo
   const place = (list: GraphNode[], sideBySide: boolean, origin: Point, userMovable: boolean): { right: number; bottom: number } => {
     if (list.length === 0) return { right: origin.x + SIZES.emptyWidth, bottom: origin.y + SIZES.emptyHeight };
     const sizes = list.map(sizeOf);
-    const auto = sideBySide ? row(sizes) : list.length <= DAGRE_MAX ? dagreColumn(sizes) : column(sizes);
+    const auto = sideBySide ? row(sizes) : list.length <= DAGRE_MAX && !uniform(sizes) ? dagreColumn(sizes) : column(sizes);
     let right = 0;
     let bottom = 0;
     list.forEach((n, i) => {
@@ -82,6 +83,11 @@ export function layoutGraph(g: SwarmGraph, user: Positions = {}): Map<string, Bo
 }
 
 type Size = { width: number; height: number };
+
+function uniform(sizes: Size[]): boolean {
+  const first = sizes[0];
+  return sizes.every((s) => s.width === first?.width && s.height === first.height);
+}
 
 function row(sizes: Size[]): Point[] {
   let x = 0;

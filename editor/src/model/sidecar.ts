@@ -39,6 +39,8 @@ function home(g: SwarmGraph, ptr: string): string | null {
 
 /** Positions carried from `before` to `after` (the graphs of the text before and after an edit). */
 export function carryLayout(layout: Layout, before: SwarmGraph, after: SwarmGraph): Layout {
+  const keys = Object.keys(layout);
+  if (keys.length === 0) return layout;
   const out: Layout = {};
   for (const [ptr, pos] of Object.entries(layout)) {
     const node = before.byId.get(ptr);
@@ -50,6 +52,9 @@ export function carryLayout(layout: Layout, before: SwarmGraph, after: SwarmGrap
     if (node && home(before, ptr) !== home(after, target)) continue;
     out[target] = pos;
   }
+  // Unchanged: the same object, so what is computed from it need not be computed again.
+  const outKeys = Object.keys(out);
+  if (outKeys.length === keys.length && outKeys.every((k) => layout[k] === out[k])) return layout;
   return out;
 }
 
