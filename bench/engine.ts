@@ -236,7 +236,7 @@ const longHorizonYaml = (n: number): string =>
  */
 export async function benchLongHorizon(size: Size): Promise<Figure> {
   const n = size === 'tiny' ? 30 : 4000;
-  const taxN = size === 'tiny' ? 30 : 1000;
+  const taxN = size === 'tiny' ? 30 : 500;
   const tiny: SwarmOptions | undefined = size === 'tiny' ? { historyEventThreshold: 60 } : undefined;
   const taxOptions: SwarmOptions = size === 'tiny' ? { historyEventThreshold: 60 } : { historyEventThreshold: 600 };
   const b = await EngineBench.start({ dynamicConfig: { 'limit.historyCount.error': 200_000, 'limit.historyCount.warn': 200_000, 'limit.historySize.error': 500 * 2 ** 20, 'limit.historySize.warn': 500 * 2 ** 20 } });
