@@ -24,6 +24,12 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 2500,
     sourcemap: false,
+    rolldownOptions: {
+      // React Flow's "use client" directive means nothing in a browser bundle,
+      // and timing notes are noise in the bootstrap's output (the plugin's
+      // precompilation takes about a second, once).
+      checks: { moduleLevelDirective: false, bundlerTimings: false },
+    },
   },
   server: { fs: { allow: [repo] } },
 });

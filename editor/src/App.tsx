@@ -114,14 +114,19 @@ export function App() {
   const fit = useCallback(() => setFitSeq((n) => n + 1), []);
   const revealSeq = useRef(0);
 
-  const revealNode = useCallback(
-    (id: string, focus = false) => {
-      const n = graph.byId.get(id);
-      if (!n?.range) return;
-      setReveal({ from: n.range[0], to: lineEnd(document.text, n.range[0]), seq: ++revealSeq.current, focus });
-    },
-    [graph, document.text],
-  );
+  // A selection made on the canvas shows its step's first line in the YAML.
+  // It is asked for here and done once the graph has the node (after an add
+  // or a move the graph is a render behind the selection).
+  const [revealAsk, setRevealAsk] = useState<{ id: string; seq: number } | null>(null);
+  const revealedSeq = useRef(0);
+  const revealNode = useCallback((id: string) => setRevealAsk({ id, seq: ++revealSeq.current }), []);
+  useEffect(() => {
+    if (!revealAsk || revealAsk.seq === revealedSeq.current) return;
+    const n = graph.byId.get(revealAsk.id);
+    if (!n?.range) return;
+    revealedSeq.current = revealAsk.seq;
+    setReveal({ from: n.range[0], to: lineEnd(document.text, n.range[0]), seq: revealAsk.seq, focus: false });
+  }, [revealAsk, graph, document.text]);
 
   const selectedRef = useRef<string | null>(null);
   selectedRef.current = selected;

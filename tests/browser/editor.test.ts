@@ -169,6 +169,27 @@ test('dragging a step reorders it, and dropping it in a container nests it', asy
   });
 });
 
+test('connecting one step to another makes it run right after it; export downloads the YAML', async () => {
+  await withEditor(async (page) => {
+    await importFile(page, refactorFile);
+    await page.waitForTimeout(300);
+    const from = await page.locator(`.react-flow__node:has(> [data-ptr="/steps/3"]) .react-flow__handle-bottom`).boundingBox();
+    const to = await page.locator(`.react-flow__node:has(> [data-ptr="/steps/0"]) .react-flow__handle-top`).boundingBox();
+    if (!from || !to) throw new Error('handles are not on screen');
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2 + 10, { steps: 15 });
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 3 });
+    await page.mouse.up();
+    await page.waitForFunction(() => /- id: approve[\s\S]*?\n  - id: plan\n[\s\S]*- id: learn/.test(window.swarmflow?.text() ?? ''));
+    await shot(page, 'connected');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+    expect(download.suggestedFilename()).toBe('repo-refactor.swarm.yaml');
+    const file = await download.path();
+    expect(fs.readFileSync(file, 'utf8')).toBe(await editorText(page));
+  });
+});
+
 test('a step dragged from the palette lands where it is dropped', async () => {
   await withEditor(async (page) => {
     await importFile(page, researchFile);
