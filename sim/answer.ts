@@ -4,6 +4,7 @@
  * answer (JSON valid against a requested schema, or text labelled
  * `[simulated] `). Everything comes from the seed and the request.
  */
+import { createHash } from 'node:crypto';
 import { Rng, words } from './random';
 import type { SimChatBody } from './request';
 import { sampleFromSchema } from './schema-sample';
@@ -69,9 +70,12 @@ export function answer(body: SimChatBody, s: AnswerSettings): SimAnswer {
   } else if (body.jsonObject) {
     content = JSON.stringify({ simulated: true, answer: words(rng, 6) });
   } else {
+    // It names the message it answers by a digest, never by its text: the prompt must not come back as
+    // output (tests prove that no prompt reaches workflow history).
     const lastUser = [...body.messages].reverse().find((m) => m.role === 'user' || m.role === 'tool');
-    const topic = (lastUser?.text ?? '').replace(/\s+/g, ' ').trim().slice(0, 48);
-    content = `[simulated] Re: "${topic}". ${words(rng, rng.int(12, 30))}.`;
+    const text = (lastUser?.text ?? '').replace(/\s+/g, ' ').trim();
+    const digest = createHash('sha256').update(text).digest('hex').slice(0, 8);
+    content = `[simulated] answer to a ${text ? text.split(' ').length : 0}-word ${lastUser?.role ?? 'user'} message #${digest}: ${words(rng, rng.int(12, 30))}.`;
   }
   let finishReason: SimAnswer['finishReason'] = 'stop';
   if (body.maxTokens !== null && tokensOf(content.length) > body.maxTokens) {
