@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { freePort, waitForPort } from './ports';
 import { temporalCliPath } from './temporal-cli';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
@@ -35,6 +36,27 @@ export interface DevServer {
   kill(): void;
 }
 
+/** The port opens before the frontend serves ("Frontend is not healthy yet"): wait for a real answer. */
+async function waitForFrontend(address: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < until) {
+    try {
+      const c = await Connection.connect({ address, connectTimeout: 2000 });
+      try {
+        await c.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await c.close();
+      }
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`the Temporal dev server at ${address} did not become healthy in ${timeoutMs} ms: ${last instanceof Error ? last.message : String(last)}`);
+}
+
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const cli = temporalCliPath();
   const port = opts.port ?? (await freePort());
@@ -62,7 +84,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
   try {
     await Promise.race([
-      waitForPort('127.0.0.1', port, 60_000),
+      waitForPort('127.0.0.1', port, 60_000).then(() => waitForFrontend(`127.0.0.1:${port}`, 60_000)),
       exitPromise.then(() => { throw new Error(`the Temporal dev server exited at start (${cli} ${args.join(' ')})${opts.logFile ? `; see ${opts.logFile}` : ''}`); }),
     ]);
   } catch (err) {
