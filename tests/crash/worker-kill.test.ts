@@ -1,0 +1,82 @@
+/**
+ * Crash test (issue 4): worker processes killed with SIGKILL at random
+ * moments, first during a 100-sub-agent fan-out (agents whose tools write
+ * files), then during a 1,000-step run (a loop of fs.write tool steps).
+ * Three workers run; each kill takes a random connected one while another
+ * survives, and a replacement starts after a random pause. Each run must end
+ * with exactly the result of its undisturbed twin on a calm cluster, and the
+ * effect ledger must hold every tool effect exactly once.
+ *
+ * The two runs go one after the other: side by side, the fan-out's hundreds
+ * of tasks queue ahead of the loop's on the one task queue and the loop
+ * would barely move while it lasts.
+ */
+import { startCluster, type Cluster } from '../chaos/lib/cluster';
+import { chaosSeed, describePlan, planFaults, type FaultKind } from '../chaos/lib/faults';
+import { chaosLog, describeChaos } from '../chaos/lib/gate';
+import { fullReport } from '../chaos/lib/report';
+import { runScenario, type ScenarioReport } from '../chaos/lib/scenario';
+import { checkDist } from '../chaos/lib/workers';
+import { fanOut, toolLoop, type Workload } from '../chaos/lib/workloads';
+
+const KILLS = 5;
+
+describeChaos('crash: workers killed with SIGKILL mid-run', () => {
+  let chaos: Cluster | undefined;
+  let calm: Cluster | undefined;
+  const seed = chaosSeed();
+  const reports: ScenarioReport[] = [];
+
+  beforeAll(async () => {
+    checkDist();
+    [chaos, calm] = await Promise.all([startCluster({ persist: false, log: chaosLog }), startCluster({ persist: false, log: chaosLog })]);
+    await Promise.all([chaos.addWorker(), chaos.addWorker(), chaos.addWorker(), calm.addWorker()]);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (reports.length > 0) chaosLog(`worker SIGKILL, seed ${seed}:\n${fullReport(reports)}`);
+    await Promise.all([chaos?.close(), calm?.close()]);
+  }, 60_000);
+
+  async function killDuring(name: string, w: Workload, seedSuffix: string): Promise<ScenarioReport> {
+    if (!chaos || !calm) throw new Error('the clusters did not start');
+    const kinds: FaultKind[] = Array.from({ length: KILLS }, () => 'worker-kill');
+    const plan = planFaults(`${seed}/${seedSuffix}`, [{ watch: w.label, kinds, lo: 0.05, hi: 0.8 }]);
+    chaosLog(describePlan(seed, plan));
+    const report = await runScenario({ name, seed, chaos, calm, workloads: [w], plan, targetWorkers: 3, minReadyToKill: 2, timeoutMs: 400_000, log: chaosLog });
+    reports.push(report);
+    chaosLog(`\n${fullReport([report])}`);
+    return report;
+  }
+
+  function expectUndisturbed(report: ScenarioReport, w: Workload): void {
+    expect(report.unexpectedExits).toEqual([]);
+    expect(report.faults.filter((f) => f.injected)).toHaveLength(KILLS);
+    const run = report.runs[0];
+    if (!run) throw new Error('the run report is missing');
+    expect(run.status).toBe('succeeded');
+    expect(run.steps).toBe(w.expectedSteps);
+    expect(run.differences).toEqual([]);
+    expect(run.identical).toBe(true);
+    // The calm twin did all its work: the comparison is not between two empty runs.
+    expect(run.audit.expected).toBe(w.expectedEffects);
+    expect(run.audit.missing).toEqual([]);
+    expect(run.audit.doubled).toEqual([]);
+    expect(run.audit.extra).toEqual([]);
+    expect(run.audit.calmDoubled).toEqual([]);
+    expect(run.audit.changed).toEqual([]);
+    // Each effect is in the log once, or (a crash between the ledger's two writes) recorded under its key only.
+    expect(run.audit.applied + run.audit.unlogged.length).toBe(w.expectedEffects);
+    expect(run.faultsDuring).toBe(KILLS);
+  }
+
+  test('5 SIGKILLs during a 100-sub-agent fan-out: the undisturbed result, every effect once', async () => {
+    const w = fanOut(100);
+    expectUndisturbed(await killDuring('SIGKILL x5, fan-out', w, 'fanout'), w);
+  }, 300_000);
+
+  test('5 SIGKILLs during a 1,000-step run: the undisturbed result, every effect once', async () => {
+    const w = toolLoop(1000, false);
+    expectUndisturbed(await killDuring('SIGKILL x5, 1,000 steps', w, 'loop'), w);
+  }, 400_000);
+});
