@@ -30,6 +30,8 @@ export interface AnswerSettings {
   arrayItems: number;
   reasoning: boolean;
   malformedToolCalls: boolean;
+  /** Quote the message answered instead of naming it by a digest (SimOptions.echo). */
+  echo: boolean;
 }
 
 /** Rough token count: about four characters a token, as the spec asks. */
@@ -75,7 +77,9 @@ export function answer(body: SimChatBody, s: AnswerSettings): SimAnswer {
     const lastUser = [...body.messages].reverse().find((m) => m.role === 'user' || m.role === 'tool');
     const text = (lastUser?.text ?? '').replace(/\s+/g, ' ').trim();
     const digest = createHash('sha256').update(text).digest('hex').slice(0, 8);
-    content = `[simulated] answer to a ${text ? text.split(' ').length : 0}-word ${lastUser?.role ?? 'user'} message #${digest}: ${words(rng, rng.int(12, 30))}.`;
+    content = s.echo
+      ? `[simulated] Re: "${text.slice(0, 48)}". ${words(rng, rng.int(12, 30))}.`
+      : `[simulated] answer to a ${text ? text.split(' ').length : 0}-word ${lastUser?.role ?? 'user'} message #${digest}: ${words(rng, rng.int(12, 30))}.`;
   }
   let finishReason: SimAnswer['finishReason'] = 'stop';
   if (body.maxTokens !== null && tokensOf(content.length) > body.maxTokens) {

@@ -43,6 +43,11 @@ export interface SimOptions {
   seed?: number;
   /** Shortcut for `faults.latencyMs`. */
   latencyMs?: number;
+  /**
+   * Quote the start of the message answered (`Re: "..."`) instead of naming it by a digest. Off by
+   * default: a prompt must not come back as output. Tests that need a model to repeat given text use it.
+   */
+  echo?: boolean;
   /** Tool-calling turns before answering when tools are offered; default 2. */
   toolTurns?: number;
   /** Items in generated arrays when the schema allows (clamped to minItems..maxItems); default 3. */

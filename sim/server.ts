@@ -296,6 +296,7 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
         arrayItems,
         reasoning: opts.reasoning ?? false,
         malformedToolCalls: faults.take('malformedToolCalls') !== undefined,
+        echo: opts.echo ?? false,
       });
       stats.promptTokens += a.promptTokens;
       stats.completionTokens += a.completionTokens;

@@ -75,7 +75,7 @@ describe('inference config', () => {
       ['pools:', '  p:', '    endpoints:', '      - { name: a, url: "http://x/v1" }', '      - { name: a, kind: vllm }', '      - { name: c, kind: vllm, url: "http://y/v1", module: ./m.js }'].join('\n'),
     );
     expect(errs).toContain('inference.yaml:5:17: pool p: two endpoints are named "a"');
-    expect(errs).toContain('inference.yaml:5:9: endpoint a: "url" is required (only kind sim may omit it)');
+    expect(errs).toContain('inference.yaml:5:9: endpoint a: "url" is required (only kinds sim and llama-cpp may omit it)');
     expect(errs.some((e) => e.includes('"module" is for user kinds; "vllm" is built in'))).toBe(true);
   });
 

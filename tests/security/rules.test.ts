@@ -219,7 +219,8 @@ describeTemporal('rule 6: model output is data', () => {
   let env: EncryptedEnv;
   beforeAll(async () => {
     // Its own dev server: the fs.write must run on this file's worker, whose workspace the test reads.
-    env = await startEncryptedEnv({});
+    // The simulated model quotes its prompt here (echo), so its answer carries what the prompt held.
+    env = await startEncryptedEnv({ sim: { echo: true } });
   });
   afterAll(async () => env?.close());
 
