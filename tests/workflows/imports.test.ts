@@ -9,7 +9,7 @@ import * as path from 'node:path';
 
 const DIR = path.resolve(__dirname, '..', '..', 'workflows');
 const ALLOWED_VALUE_IMPORTS = [/^@temporalio\/workflow$/, /^\.\/[a-z-]+$/, /^\.\.\/dsl\/(ir|expr|walk)$/];
-const ALLOWED_TYPE_IMPORTS = [...ALLOWED_VALUE_IMPORTS, /^\.\.\/activities\/(contracts|registry)$/];
+const ALLOWED_TYPE_IMPORTS = [...ALLOWED_VALUE_IMPORTS, /^\.\.\/activities\/(contracts|registry)$/, /^\.\.\/runtime\/metrics$/];
 
 function imports(src: string): { spec: string; typeOnly: boolean }[] {
   const out: { spec: string; typeOnly: boolean }[] = [];
