@@ -38,7 +38,7 @@ const args = process.argv.slice(2);
 
 if (args[0] === '--worker') {
   const scopes = args.indexOf('--scopes');
-  campaign.workerMain({ trace: args.includes('--trace'), scopesPerValue: scopes >= 0 ? Number(args[scopes + 1]) || 2 : 2 });
+  campaign.workerMain({ trace: args.includes('--trace'), shrink: args.includes('--shrink'), scopesPerValue: scopes >= 0 ? Number(args[scopes + 1]) || 2 : 2 });
 } else {
   campaign.main(args, __filename).then(
     (code) => process.exit(code),

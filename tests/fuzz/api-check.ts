@@ -50,7 +50,7 @@ export function checkAnswer(req: ApiRequest, res: RawResponse, app: ServedApp, l
     throw new FuzzFailure(property, what, `${detail}; answer ${res.status} ${shorten(res.body, 300)}`);
   }
   ctx.stats.cases++;
-  ctx.stats.count(`${Math.floor(res.status / 100)}xx`);
+  if (res.status > 0) ctx.stats.count(`${Math.floor(res.status / 100)}xx`);
   ctx.stats.time(res.ms, `${req.method} ${req.label}`, what, ctx.where);
 
   if (res.timedOut) fail('an answer in time', `no answer after ${res.ms} ms`);

@@ -8,9 +8,10 @@
  * reported as a hang with the command that replays the chunk with a trace
  * of every case. Exit status 1 when anything failed.
  *
- *   npm run fuzz                               # escapes corpus, 1,000,000 definitions, 20,000 requests
+ *   npm run fuzz                               # escape corpus, limits table, 1,000,000 definitions, 20,000 requests
  *   npm run fuzz -- --only dsl --runs 50000    # a shorter run of one fuzzer
  *   npm run fuzz -- --only dsl --seed 20260716 --runs 1000 --chunk 1000 --workers 1 --trace
+ *   npm run fuzz -- --only dsl --seed 20260716 --runs 1000 --chunk 1000 --path 349:2 --shrink   # one case, shrunk
  *
  * Started by scripts/fuzz.js, which lets Node load these TypeScript files.
  */
@@ -18,21 +19,26 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { apiFuzzer, type ApiFuzzer } from './api-fuzz';
 import { chunksOf, dslFuzzer, type DslFuzzer, type FuzzFailureReport } from './dsl-fuzz';
+import { CALL_CAP_MS } from './dsl-check';
 import { runEscapeCorpus } from './escape-corpus';
+import { knownSlowShape } from './known-bugs';
+import { formatRows, measureShapes } from './pathological';
 import { armGuards } from './guards';
 import { DEFAULT_SEED } from './settings';
 import { FuzzStats, shorten } from './stats';
 
 type FuzzerName = 'dsl' | 'api';
+type Stage = 'escapes' | 'limits' | FuzzerName;
 
 export interface CampaignOptions {
-  only: Set<'escapes' | FuzzerName>;
+  only: Set<Stage>;
   runs: Record<FuzzerName, number>;
   chunk: Record<FuzzerName, number>;
   seed: number;
   workers: number;
   path: string | null;
   trace: boolean;
+  shrink: boolean;
   scopesPerValue: number;
   stallMs: number;
 }
@@ -42,7 +48,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const USAGE = 'usage: npm run fuzz -- [--only escapes,dsl,api] [--runs N | --dsl-runs N --api-runs N] [--seed S] [--chunk N] [--workers N] [--path P] [--trace] [--scopes N] [--stall-minutes M]';
+const USAGE = 'usage: npm run fuzz -- [--only escapes,limits,dsl,api] [--runs N | --dsl-runs N --api-runs N] [--seed S] [--chunk N] [--workers N] [--path P] [--trace] [--shrink] [--scopes N] [--stall-minutes M]';
 
 function count(v: string | undefined, flag: string): number {
   if (v === undefined || !/^[0-9][0-9_,]*$/.test(v)) throw new UsageError(`${flag} takes a whole number, e.g. ${flag} 1000 (${USAGE})`);
@@ -51,13 +57,14 @@ function count(v: string | undefined, flag: string): number {
 
 export function parseArgs(argv: readonly string[]): CampaignOptions {
   const o: CampaignOptions = {
-    only: new Set(['escapes', 'dsl', 'api']),
+    only: new Set(['escapes', 'limits', 'dsl', 'api']),
     runs: { dsl: 1_000_000, api: 20_000 },
     chunk: { dsl: 1_000, api: 500 },
     seed: DEFAULT_SEED,
     workers: Math.max(1, cpus().length),
     path: null,
     trace: false,
+    shrink: false,
     scopesPerValue: 2,
     stallMs: 10 * 60_000,
   };
@@ -67,8 +74,9 @@ export function parseArgs(argv: readonly string[]): CampaignOptions {
     switch (a) {
       case '--only': {
         const names = (next() ?? '').split(',');
-        if (names.some((n) => n !== 'escapes' && n !== 'dsl' && n !== 'api') || names.length === 0) throw new UsageError(`--only takes escapes, dsl or api, comma-separated (${USAGE})`);
-        o.only = new Set(names.filter((n): n is 'escapes' | FuzzerName => n === 'escapes' || n === 'dsl' || n === 'api'));
+        const stages = names.filter((n): n is Stage => n === 'escapes' || n === 'limits' || n === 'dsl' || n === 'api');
+        if (stages.length !== names.length || names.length === 0) throw new UsageError(`--only takes escapes, limits, dsl or api, comma-separated (${USAGE})`);
+        o.only = new Set(stages);
         break;
       }
       case '--runs': {
@@ -101,6 +109,9 @@ export function parseArgs(argv: readonly string[]): CampaignOptions {
         break;
       case '--trace':
         o.trace = true;
+        break;
+      case '--shrink':
+        o.shrink = true;
         break;
       case '--scopes':
         o.scopesPerValue = Math.max(1, count(next(), a));
@@ -139,7 +150,9 @@ function isChunkJob(m: unknown): m is ChunkJob {
 }
 
 /** A worker process: runs the chunks it is sent, one at a time, and reports each. */
-export async function workerMain(o: { trace: boolean; scopesPerValue: number }): Promise<void> {
+export async function workerMain(o: { trace: boolean; shrink: boolean; scopesPerValue: number }): Promise<void> {
+  // Orphaned by a parent that died: stop (between chunks; a chunk runs to its end).
+  process.on('disconnect', () => process.exit(1));
   let dsl: DslFuzzer | null = null;
   let api: ApiFuzzer | null = null;
   const send = (m: FromWorker): void => void process.send?.(m);
@@ -155,7 +168,7 @@ export async function workerMain(o: { trace: boolean; scopesPerValue: number }):
       let failure: FuzzFailureReport | null;
       let stats: FuzzStats;
       if (m.fuzzer === 'dsl') {
-        dsl ??= dslFuzzer('dsl', { scopesPerValue: o.scopesPerValue, ...(o.trace ? { trace: (where, c) => process.stderr.write(`[trace] ${where} ${c.family}: ${shorten(c.text, 300)}\n`) } : {}) });
+        dsl ??= dslFuzzer('dsl', { scopesPerValue: o.scopesPerValue, shrink: o.shrink, ...(o.trace ? { trace: (where, c) => process.stderr.write(`[trace] ${where} ${c.family}: ${shorten(c.text, 300)}\n`) } : {}) });
         failure = dsl.runChunk(m.index, m.seed, m.size, undefined, m.path ?? undefined);
         stats = dsl.stats;
       } else {
@@ -223,7 +236,7 @@ async function runFuzzer(fuzzer: FuzzerName, o: CampaignOptions, script: string,
       else maybeEnd();
     };
     const spawn = (): void => {
-      const child = fork(script, ['--worker', ...(o.trace ? ['--trace'] : []), '--scopes', String(o.scopesPerValue)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(script, ['--worker', ...(o.trace ? ['--trace'] : []), ...(o.shrink ? ['--shrink'] : []), '--scopes', String(o.scopesPerValue)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       const slot: Slot = { child, job: null, startedAt: Date.now(), stats: null };
       slots.add(slot);
       child.on('message', (m: unknown) => {
@@ -298,6 +311,17 @@ export async function main(argv: readonly string[], script: string): Promise<num
     const c = process.cpuUsage(c0);
     cpuMs += (c.user + c.system) / 1000;
     log(summaries[summaries.length - 1] ?? '[fuzz] escapes: failed');
+  }
+  if (o.only.has('limits')) {
+    // Documents as large as the limits allow, at growing sizes: the cost table, and which calls pass the cap.
+    const c0 = process.cpuUsage();
+    const rows = measureShapes([64 * 1024, 256 * 1024, 1000 * 1024]);
+    const c = process.cpuUsage(c0);
+    cpuMs += (c.user + c.system) / 1000;
+    const over = rows.filter((r) => r.ms > CALL_CAP_MS);
+    const known = [...new Set(over.map((r) => knownSlowShape(r.diagnostics) ?? 'many nodes, linear'))];
+    log(`[fuzz] limits: ${rows.length} pathological documents, max ${Math.max(...rows.map((r) => r.ms)).toFixed(0)} ms CPU, ${over.length} over the ${CALL_CAP_MS} ms cap${known.length > 0 ? ` (${known.join(', ')})` : ''}\n${formatRows(rows)}`);
+    summaries.push(`[fuzz] limits: ${rows.length} documents up to 1 MiB, ${over.length} over the cap, slowest ${[...rows].sort((a, b) => b.ms - a.ms)[0]?.shape ?? ''} at ${Math.max(...rows.map((r) => r.ms)).toFixed(0)} ms CPU`);
   }
   for (const fuzzer of ['dsl', 'api'] as const) {
     if (!o.only.has(fuzzer) || o.runs[fuzzer] === 0) continue;

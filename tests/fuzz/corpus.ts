@@ -19,7 +19,7 @@ export interface CorpusDocument {
 /** Thrown when a corpus file does not say what it expects. */
 export class CorpusFormatError extends Error {
   constructor(file: string, why: string) {
-    super(`${file}: ${why} (the first line must be "# expect: valid", "# expect: refused" or "# expect: SF005 SF102 ...")`);
+    super(`${file}: ${why}`);
     this.name = 'CorpusFormatError';
   }
 }
@@ -39,7 +39,7 @@ export function hostileDocuments(): CorpusDocument[] {
   return readDir(join(HOSTILE, 'documents'), '.swarm.yaml').map(({ name, text }) => {
     const first = text.split('\n', 1)[0] ?? '';
     const m = /^# expect: (.+)$/.exec(first);
-    if (!m || m[1] === undefined) throw new CorpusFormatError(name, 'no "# expect:" line');
+    if (!m || m[1] === undefined) throw new CorpusFormatError(name, 'no "# expect:" first line ("# expect: valid", "# expect: refused" or "# expect: SF005 SF102 ...")');
     const words = m[1].trim().split(/\s+/);
     if (words.length === 1 && words[0] === 'valid') return { name, text, expect: { kind: 'valid' } };
     if (words.length === 1 && words[0] === 'refused') return { name, text, expect: { kind: 'refused', codes: [] } };
@@ -65,12 +65,13 @@ export function seedDocuments(): { name: string; text: string }[] {
 
 /**
  * Raw HTTP requests (tests/fixtures/hostile/http/*.http), byte for byte:
- * leading `#` lines are comments, each line ends in CRLF on the wire, and
+ * the first line names the status of each answer (`# expect: 400`, or
+ * `# expect: 200,400` for two pipelined requests), leading `#` lines are comments, each line ends in CRLF on the wire, and
  * `{{KEY}}` (a valid admin key), `{{PORT}}`, `{{NUL}}`, `{{CR}}` and
  * `{{REPEAT:c:n}}` are filled in. Bytes are kept as they are (latin1), so a
  * file may hold bytes that are not UTF-8.
  */
-export function rawRequests(fill: { key: string; port: number }): { name: string; bytes: Buffer }[] {
+export function rawRequests(fill: { key: string; port: number }): { name: string; bytes: Buffer; expect: number[] }[] {
   const dir = join(HOSTILE, 'http');
   let names: string[];
   try {
@@ -80,6 +81,9 @@ export function rawRequests(fill: { key: string; port: number }): { name: string
   }
   return names.sort().map((name) => {
     const lines = readFileSync(join(dir, name), 'latin1').split('\n');
+    const m = /^# expect: ([0-9, ]+)$/.exec(lines[0] ?? '');
+    if (!m || m[1] === undefined) throw new CorpusFormatError(name, 'no "# expect: <status>[,<status>...]" line (one status per answer)');
+    const expect = m[1].split(',').map((x) => Number(x.trim()));
     while (lines[0]?.startsWith('#')) lines.shift();
     const text = lines
       .join('\r\n')
@@ -88,6 +92,6 @@ export function rawRequests(fill: { key: string; port: number }): { name: string
       .replace(/\{\{NUL\}\}/g, '\u0000')
       .replace(/\{\{CR\}\}/g, '\r')
       .replace(/\{\{REPEAT:(.):(\d+)\}\}/g, (_m, c: string, n: string) => c.repeat(Number(n)));
-    return { name, bytes: Buffer.from(text, 'latin1') };
+    return { name, bytes: Buffer.from(text, 'latin1'), expect };
   });
 }

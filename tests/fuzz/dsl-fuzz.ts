@@ -65,7 +65,12 @@ function warmUp(): void {
 }
 
 /** `scopesPerValue`: hostile scopes each expression is evaluated in, rotating through all of them (default 2). */
-export function dslFuzzer(name = 'dsl', o: { scopesPerValue?: number; trace?: (where: string, c: DslCase) => void } = {}): DslFuzzer {
+/**
+ * `scopesPerValue`: hostile scopes each expression is evaluated in, rotating through all of them (default 2).
+ * `shrink`: let fast-check shrink a failing case to a smaller one (default off: shrinking a 1 MiB
+ * document one character at a time can take hours; the failure's path replays the case as found).
+ */
+export function dslFuzzer(name = 'dsl', o: { scopesPerValue?: number; shrink?: boolean; trace?: (where: string, c: DslCase) => void } = {}): DslFuzzer {
   warmUp();
   const stats = new FuzzStats(name);
   const guards = armGuards();
@@ -89,7 +94,7 @@ export function dslFuzzer(name = 'dsl', o: { scopesPerValue?: number; trace?: (w
             guards.check();
           }
         }),
-        { seed, numRuns: size, ...(path ? { path } : {}) },
+        { seed, numRuns: size, endOnFailure: !o.shrink, ...(path ? { path } : {}) },
       );
       if (!details.failed) return null;
       const err = details.errorInstance;

@@ -11,8 +11,12 @@ import type { RawResponse } from './api-harness';
 import type { FuzzFailure } from './stats';
 
 export const KNOWN_BUGS = {
-  'dsl-folded-brackets':
-    'irToYaml folds a long plain string so a continuation line starts with "[" (or "{"); the nesting pre-scan (dsl/prescan.ts) reads that line as flow nesting, so the YAML it wrote is refused with SF003',
+  'dsl-irtoyaml-folding':
+    'irToYaml folds long strings at 80 columns: (a) a continuation line that starts with "[" or "{" is read by the nesting pre-scan (dsl/prescan.ts) as flow nesting, so the YAML it wrote is refused with SF003; (b) a valid document near 1 MiB grows by the folding indentation past the limit and is refused with SF001',
+  'dsl-as-name-internal-error':
+    'a forEach "as" name that cel-js already declares or refuses ("", inputs, steps, run, cel, int, string, type, null_type, google, prototype, __proto__) reaches the expression checker, whose variable declaration throws: validate answers one SF999 "internal error" at 1:1 instead of a located SF211/SF104, and every other diagnostic of the file is lost',
+  'dsl-quadratic-locate':
+    'every diagnostic is located by a linear search of its mapping (dsl/locate.ts nodeAtPointer), so a document with many problems costs diagnostics x keys: 1 MiB of unknown top-level keys takes about 140 s of CPU in validate (POST /v1/validate blocks the API that long)',
   'api-deep-input-500':
     'POST /v1/runs (and signals) with JSON nested ~10,000 deep in "input"/"payload": the payload converter (JSON.stringify) or the inputs-schema check (@cfworker/json-schema, recursive $ref) overflows the stack: 500 instead of 400',
   'api-redos-inputs-pattern':
@@ -23,8 +27,14 @@ export type KnownBugId = keyof typeof KNOWN_BUGS;
 
 /** The known DSL bug this failure is, or null. */
 export function knownDslBug(f: FuzzFailure): KnownBugId | null {
-  if (f.property === 'IR -> YAML -> IR keeps the hash' && f.message.includes('nests deeper than 64 levels')) return 'dsl-folded-brackets';
+  if (f.property === 'IR -> YAML -> IR keeps the hash' && (f.message.includes('nests deeper than 64 levels') || f.message.includes('the limit is 1 MiB'))) return 'dsl-irtoyaml-folding';
+  if (f.property === 'no internal error' && f.message.includes('Invalid variable declaration')) return 'dsl-as-name-internal-error';
   return null;
+}
+
+/** The known bug a too-slow pathological document (pathological.ts) is, or null: a flood of diagnostics is dsl-quadratic-locate. */
+export function knownSlowShape(diagnostics: number): KnownBugId | null {
+  return diagnostics >= 1000 ? 'dsl-quadratic-locate' : null;
 }
 
 /** Deepest nesting of JSON brackets outside strings (a linear scan; bytes, not parsed). */
