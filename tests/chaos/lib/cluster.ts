@@ -47,7 +47,12 @@ export interface Cluster {
   /** Kills model endpoint `i` (open connections drop), waits `downMs`, starts it again on the same port. */
   restartEndpoint(i: number, downMs: number): Promise<void>;
   endpointCount: number;
-  /** Workers that died on their own (not killed by the test): a crash the test did not inject. */
+  /**
+   * Workers that were connected and then died on their own (not killed by the
+   * test): a crash the test did not inject. A replacement that could not
+   * connect at start (the dev server was down) exits with 1 and is retried;
+   * it is not counted.
+   */
   unexpectedExits(): string[];
   close(): Promise<void>;
 }
@@ -92,6 +97,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
   const killed = new Set<WorkerProcess>();
   const all: WorkerProcess[] = [];
   let closing = false;
+  const unexpected: string[] = [];
 
   const cluster: Cluster = {
     home,
@@ -108,7 +114,9 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
       void w.exited.then(() => {
         const i = workers.indexOf(w);
         if (i >= 0) workers.splice(i, 1);
-        if (!killed.has(w) && !closing) log(`worker #${w.id} exited on its own (${w.child.exitCode ?? w.child.signalCode})`);
+        if (killed.has(w) || closing) return;
+        log(`worker #${w.id} exited on its own (${w.child.exitCode ?? w.child.signalCode})${w.wasReady() ? '' : ' before it connected'}`);
+        if (w.wasReady()) unexpected.push(`worker #${w.id} (${w.child.exitCode ?? w.child.signalCode}):\n${w.tail()}`);
       });
       await w.ready;
       return w;
@@ -145,7 +153,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
       sims[i] = await startSimServer({ seed, latencyMs: 0, port: simPorts[i] });
     },
     unexpectedExits() {
-      return all.filter((w) => !w.alive() && !killed.has(w) && w.child.signalCode !== 'SIGTERM').map((w) => `worker #${w.id} (${w.child.exitCode ?? w.child.signalCode}):\n${w.tail()}`);
+      return [...unexpected];
     },
     async close() {
       closing = true;

@@ -42,6 +42,8 @@ export interface WorkerProcess {
   alive(): boolean;
   /** Connected and not dead. */
   isReady(): boolean;
+  /** It was connected at some point (a worker that could not connect at start is not a crash). */
+  wasReady(): boolean;
   /** The last lines it wrote (stderr and stdout), for failure messages. */
   tail(): string;
 }
@@ -86,6 +88,7 @@ export function spawnWorker(env: Record<string, string>): WorkerProcess {
     exited,
     alive: () => !exitedFlag,
     isReady: () => readyFlag && !exitedFlag,
+    wasReady: () => readyFlag,
     tail: () => lines.join('\n'),
   };
 }
