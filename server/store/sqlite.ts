@@ -171,6 +171,8 @@ class SqliteStore implements ApiStore {
   }
 
   async recordRun(r: RunRecord): Promise<void> {
+    // Said in so many words, not left to the primary key: a run id is recorded once.
+    if (this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(r.id) !== undefined) throw new Error(`run ${r.id} is already recorded`);
     this.db.prepare('INSERT INTO runs (id, swarm, version, ir_sha256, source, started_at, started_by, status, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(r.id, r.swarm, r.version, r.irSha256, r.source, r.startedAt, r.startedBy, r.status, r.closedAt);
   }
 
