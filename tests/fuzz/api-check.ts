@@ -44,7 +44,7 @@ export interface ApiCheckContext {
 }
 
 /** Checks one answer; throws FuzzFailure naming the property that broke. */
-export function checkAnswer(req: ApiRequest, res: RawResponse, app: ServedApp, logsBefore: number, ctx: ApiCheckContext): void {
+export function checkAnswer(req: ApiRequest, res: RawResponse, app: Pick<ServedApp, 'variant' | 'logs'>, logsBefore: number, ctx: ApiCheckContext): void {
   const what = describeRequest(req);
   function fail(property: string, detail: string): never {
     throw new FuzzFailure(property, what, `${detail}; answer ${res.status} ${shorten(res.body, 300)}`);

@@ -78,7 +78,7 @@ function lineLengths(text: string): number[] {
 
 const KNOWN_CODES = new Set(Object.keys(CODES));
 
-function checkDiagnostics(text: string, ds: unknown): Diagnostic[] {
+export function checkDiagnostics(text: string, ds: unknown): Diagnostic[] {
   if (!Array.isArray(ds)) throw new FuzzFailure('validate returns a list', text, `got ${typeof ds}`);
   const lens = lineLengths(text);
   for (const d of ds as Diagnostic[]) {

@@ -25,47 +25,49 @@ const PROTOTYPES: [string, object][] = [
   ['Promise.prototype', Promise.prototype],
   ['Error.prototype', Error.prototype],
   ['BigInt.prototype', BigInt.prototype],
-  ['globalThis', globalThis],
 ];
 
-type Snapshot = Map<string, Map<PropertyKey, unknown[]>>;
-
-function describeProto(o: object): Map<PropertyKey, unknown[]> {
-  const m = new Map<PropertyKey, unknown[]>();
-  for (const k of Reflect.ownKeys(o)) {
-    const d = Object.getOwnPropertyDescriptor(o, k);
-    if (d) m.set(k, [d.value, d.get, d.set, d.writable, d.enumerable, d.configurable]);
-  }
-  return m;
+/** Each prototype's own keys and, per key, what the descriptor holds (value, getter, setter). */
+interface ProtoState {
+  name: string;
+  o: object;
+  keys: (string | symbol)[];
+  parts: Map<string | symbol, [unknown, unknown, unknown]>;
 }
 
-function snapshot(): Snapshot {
-  const s: Snapshot = new Map();
-  for (const [name, o] of PROTOTYPES) s.set(name, describeProto(o));
-  return s;
+function stateOf(name: string, o: object): ProtoState {
+  const keys = Reflect.ownKeys(o);
+  const parts = new Map<string | symbol, [unknown, unknown, unknown]>();
+  for (const k of keys) {
+    const d = Object.getOwnPropertyDescriptor(o, k);
+    parts.set(k, [d?.value, d?.get, d?.set]);
+  }
+  return { name, o, keys, parts };
+}
+
+/** What changed on one prototype since its state was taken (empty: nothing). Cheap when nothing did. */
+function changes(st: ProtoState): string[] {
+  const out: string[] = [];
+  const keys = Reflect.ownKeys(st.o);
+  for (const k of keys) {
+    const was = st.parts.get(k);
+    if (!was) {
+      out.push(`${st.name}.${String(k)} was added`);
+      continue;
+    }
+    const d = Object.getOwnPropertyDescriptor(st.o, k);
+    if (!d || !Object.is(d.value, was[0]) || d.get !== was[1] || d.set !== was[2]) out.push(`${st.name}.${String(k)} was changed`);
+  }
+  if (keys.length - out.filter((x) => x.endsWith('added')).length !== st.keys.length) {
+    const now = new Set(keys);
+    for (const k of st.keys) if (!now.has(k)) out.push(`${st.name}.${String(k)} was removed`);
+  }
+  return out;
 }
 
 /** Keys that Node or Jest may add to globalThis between cases: not pollution. */
 function ignoredGlobal(k: PropertyKey): boolean {
   return typeof k === 'string' && (k.startsWith('__') || k === 'jest' || k === 'expect' || k.startsWith('sfFuzz'));
-}
-
-/** The difference between two snapshots, as one line per change (empty: none). */
-function diff(before: Snapshot, after: Snapshot): string[] {
-  const out: string[] = [];
-  for (const [name, b] of before) {
-    const a = after.get(name) ?? new Map<PropertyKey, unknown[]>();
-    for (const [k, v] of a) {
-      if (name === 'globalThis' && ignoredGlobal(k)) continue;
-      const old = b.get(k);
-      if (!old) out.push(`${name}.${String(k)} was added`);
-      // Node replaces some lazy globals (accessors) with values on first use: for globalThis only additions count.
-      else if (name !== 'globalThis' && old.some((x, i) => !Object.is(x, v[i]))) out.push(`${name}.${String(k)} was changed`);
-    }
-    if (name === 'globalThis') continue;
-    for (const k of b.keys()) if (!a.has(k)) out.push(`${name}.${String(k)} was removed`);
-  }
-  return out;
 }
 
 export interface Guards {
@@ -102,15 +104,22 @@ export function armGuards(): Guards {
   };
   Object.defineProperty(globalThis, trapName, trap);
   Object.defineProperty(process, trapName, trap);
-  let base = snapshot();
+  let protos = PROTOTYPES.map(([name, o]) => stateOf(name, o));
+  // globalThis: only additions count (Node replaces some lazy accessors with values on first use).
+  let globals = new Set(Reflect.ownKeys(globalThis));
   return {
     canaries: [envCanary, globalCanary],
     trapName,
     check(): string[] {
       const problems: string[] = [];
-      const now = snapshot();
-      problems.push(...diff(base, now));
-      if (problems.length > 0) base = now; // report a pollution once, not on every later case
+      for (const st of protos) problems.push(...changes(st));
+      const g = Reflect.ownKeys(globalThis);
+      if (g.length !== globals.size) for (const k of g) if (!globals.has(k) && !ignoredGlobal(k)) problems.push(`globalThis.${String(k)} was added`);
+      if (problems.length > 0 || g.length !== globals.size) {
+        // Report a pollution once, not on every later case.
+        protos = PROTOTYPES.map(([name, o]) => stateOf(name, o));
+        globals = new Set(g);
+      }
       if (sprung > 0) problems.push(`the trap ${trapName} on globalThis/process was read ${sprung} time(s)`);
       sprung = 0;
       const probe: Record<string, unknown> = {};
