@@ -15,7 +15,7 @@ test('every shape at 16 KiB: under the CPU cap, or a known bug', () => {
   expect(rows).toHaveLength(Object.keys(SHAPES).length);
   for (const r of rows) {
     expect(r.firstCode).not.toBe('SF999');
-    expect(r.bytes).toBeLessThanOrEqual(18 * 1024);
+    expect(r.bytes).toBeLessThanOrEqual(16 * 1024);
   }
   expect(over.filter((r) => knownSlowShape(r.diagnostics) === null)).toEqual([]);
 });

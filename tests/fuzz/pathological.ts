@@ -46,7 +46,10 @@ export function measureShapes(sizes: readonly number[], shapes: readonly string[
       // The size of one more unit, measured: n is the most that stays within `size` bytes.
       const unit = (s.build(200).length - s.build(100).length) / 100;
       const fixed = s.build(100).length - 100 * unit;
-      const text = s.build(Math.max(1, Math.floor((size - fixed) / unit)));
+      let n = Math.max(1, Math.floor((size - fixed) / unit));
+      let text = s.build(n);
+      // Units grow with their index's digits: shrink n until the text fits.
+      while (text.length > size && n > 1) text = s.build((n = Math.floor(n * 0.97)));
       const { ms, result } = cpuTimed(() => compile(text, 'patho.swarm.yaml'));
       rows.push({ shape, bytes: text.length, ms, diagnostics: result.diagnostics.length, firstCode: result.diagnostics[0]?.code ?? 'valid' });
     }
