@@ -5,57 +5,38 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Client } from '@temporalio/client';
-import { compile } from '../../dsl';
 import type { SwarmIR } from '../../dsl/ir';
-import { startSimServer, type SimServer } from '../../sim/server';
-import { buildWorkerServices, type WorkerServices } from '../../runtime/services';
-import { startWorkers, type WorkerSet } from '../../runtime/worker';
 import { startRun, waitForRun } from '../../runtime/runs';
 import { historyText } from '../helpers/history-text';
-import { describeTemporal, testBundle, testClient, testSettings } from '../helpers/temporal';
+import { describeTemporal } from '../helpers/temporal';
+import { compileOrThrow, startSwarmEnv, type SwarmEnv } from '../helpers/swarm-env';
 
 const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples');
 
 function compileExample(name: string): SwarmIR {
-  const { ir, diagnostics } = compile(fs.readFileSync(path.join(EXAMPLES, name), 'utf8'), name);
-  expect(diagnostics).toEqual([]);
-  if (!ir) throw new Error(`${name} did not compile`);
-  return ir;
+  return compileOrThrow(fs.readFileSync(path.join(EXAMPLES, name), 'utf8'), name);
 }
 
 describeTemporal('hello, end to end', () => {
-  let sim: SimServer;
-  let services: WorkerServices;
-  let workers: WorkerSet;
-  let client: Client;
+  let env: SwarmEnv;
 
   beforeAll(async () => {
-    sim = await startSimServer({ seed: 7 });
-    const settings = testSettings({ simUrl: sim.url });
-    services = await buildWorkerServices(settings);
-    workers = await startWorkers({ settings, bundlePath: testBundle(), inference: { pools: services.poolSlots, chat: services.chat }, tools: services.tools, skills: services.skills, resolver: services.resolver });
-    client = await testClient(settings);
+    env = await startSwarmEnv({ seed: 7 });
   });
 
-  afterAll(async () => {
-    await workers?.shutdown();
-    await services?.close();
-    await client?.connection.close();
-    await sim?.close();
-  });
+  afterAll(async () => env?.close());
 
   test('hello.swarm.yaml greets Ada through the simulated model', async () => {
     const ir = compileExample('hello.swarm.yaml');
-    const before = sim.stats().requests;
-    const { handle, id } = await startRun(client, { ir, input: { name: 'Ada' } });
+    const before = env.sim.stats().requests;
+    const { handle, id } = await startRun(env.client, { ir, input: { name: 'Ada' } });
     expect(id).toMatch(/^hello\/[0-9a-f]{12}$/);
     const outcome = await waitForRun(handle);
     expect(outcome.status).toBe('succeeded');
     expect(typeof outcome.output).toBe('string');
     expect(outcome.output as string).toMatch(/^\[simulated\] /);
     // One model call reached the simulated server over HTTP.
-    expect(sim.stats().requests - before).toBe(1);
+    expect(env.sim.stats().requests - before).toBe(1);
     expect(outcome.result?.usage.steps).toBe(1);
     expect(outcome.result?.usage.tokens).toBeGreaterThan(0);
     // History holds the IR's template and references, never the rendered prompt.
@@ -66,6 +47,6 @@ describeTemporal('hello, end to end', () => {
 
   test('a run input that breaks the inputs schema is refused before start', async () => {
     const ir = compileExample('hello.swarm.yaml');
-    await expect(startRun(client, { ir, input: { nom: 'Ada' } })).rejects.toThrow(/input.*name/);
+    await expect(startRun(env.client, { ir, input: { nom: 'Ada' } })).rejects.toThrow(/input.*name/);
   });
 });

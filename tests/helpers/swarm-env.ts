@@ -32,9 +32,9 @@ export function compileOrThrow(yaml: string, file = 'test.swarm.yaml'): SwarmIR 
   return ir;
 }
 
-export async function startSwarmEnv(simOptions: SimOptions = {}): Promise<SwarmEnv> {
+export async function startSwarmEnv(simOptions: SimOptions = {}, overrides: Partial<Settings> = {}): Promise<SwarmEnv> {
   const sim = await startSimServer({ seed: 11, ...simOptions });
-  const settings = testSettings({ simUrl: sim.url });
+  const settings = testSettings({ simUrl: sim.url, ...overrides });
   const services = await buildWorkerServices(settings);
   const workers = await startWorkers({
     settings,

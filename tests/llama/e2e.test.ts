@@ -8,15 +8,11 @@
  * The pool comes from an `inference.yaml` the way a user writes it, through
  * the same worker services `swarmflow worker --inference` builds.
  */
-import type { Client } from '@temporalio/client';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compile } from '../../dsl';
-import { buildWorkerServices, type WorkerServices } from '../../runtime/services';
-import { startWorkers, type WorkerSet } from '../../runtime/worker';
 import { startRun, waitForRun } from '../../runtime/runs';
-import { startSimServer, type SimServer } from '../../sim/server';
-import { describeTemporal, testBundle, testClient, testSettings } from '../helpers/temporal';
+import { describeTemporal } from '../helpers/temporal';
+import { compileOrThrow, startSwarmEnv, type SwarmEnv } from '../helpers/swarm-env';
 import { ensureNodeLlamaCpp, tinyModel } from './fixtures';
 
 const SWARM = `
@@ -49,46 +45,32 @@ output: \${{ steps.verdict.output }}
 const describeLocal: jest.Describe = (ensureNodeLlamaCpp() ? describeTemporal : describe.skip) as jest.Describe;
 
 describeLocal('a swarm on a pool whose only endpoint is a local Q4_0 model', () => {
-  let sim: SimServer;
-  let services: WorkerServices;
-  let workers: WorkerSet;
-  let client: Client;
+  let env: SwarmEnv;
 
   beforeAll(async () => {
-    // A simulated server is up but configured nowhere: it must never be called.
-    sim = await startSimServer({ seed: 1 });
-    const settings = testSettings({ simUrl: sim.url });
     // The model path is relative to the configuration file; no quantization is declared: it is read from the GGUF.
     const model = tinyModel('tiny-q4_0.gguf');
     const config = path.join(path.dirname(model), 'inference.e2e.yaml');
     fs.writeFileSync(config, `pools:\n  default:\n    endpoints:\n      - name: local\n        kind: llama-cpp\n        options: { model: ./${path.basename(model)}, contextSize: 1024 }\n`);
-    services = await buildWorkerServices({ ...settings, inferenceConfig: config });
+    // A simulated server is up but configured nowhere: it must never be called.
+    env = await startSwarmEnv({ seed: 1 }, { inferenceConfig: config });
     // Wait for the model to load before the first activity asks for it.
-    for (let i = 0; i < 300 && (await services.pool.probeNow()).pools[0]?.endpoints[0]?.health !== 'up'; i++) await new Promise((r) => setTimeout(r, 200));
-    workers = await startWorkers({ settings, bundlePath: testBundle(), inference: { pools: services.poolSlots, chat: services.chat }, tools: services.tools, skills: services.skills, resolver: services.resolver });
-    client = await testClient(settings);
+    for (let i = 0; i < 300 && (await env.services.pool.probeNow()).pools[0]?.endpoints[0]?.health !== 'up'; i++) await new Promise((r) => setTimeout(r, 200));
   });
 
-  afterAll(async () => {
-    await workers?.shutdown();
-    await services?.close();
-    await client?.connection.close();
-    await sim?.close();
-  });
+  afterAll(async () => env?.close());
 
   test('both steps run on llama.cpp; the structured step satisfies its schema', async () => {
-    const { ir, diagnostics } = compile(SWARM, 'local-model.swarm.yaml');
-    expect(diagnostics).toEqual([]);
-    if (!ir) throw new Error('local-model did not compile');
-    const before = sim.stats().requests;
-    const { handle } = await startRun(client, { ir, input: { topic: 'the tiny model' } });
+    const ir = compileOrThrow(SWARM, 'local-model.swarm.yaml');
+    const before = env.sim.stats().requests;
+    const { handle } = await startRun(env.client, { ir, input: { topic: 'the tiny model' } });
     const outcome = await waitForRun(handle);
     expect(outcome.status).toBe('succeeded');
     expect(outcome.output).toEqual({ verdict: expect.stringMatching(/^(approve|reject)$/), confident: expect.any(Boolean) });
     expect(outcome.result?.usage.steps).toBe(2);
     expect(outcome.result?.usage.tokens).toBeGreaterThan(0);
-    expect(sim.stats().requests).toBe(before);
-    const local = services.pool.status().pools[0]?.endpoints[0];
+    expect(env.sim.stats().requests).toBe(before);
+    const local = env.services.pool.status().pools[0]?.endpoints[0];
     expect(local).toMatchObject({ name: 'local', kind: 'llama-cpp', quantization: 'int4', calls: 2, failures: 0 });
   });
 });
