@@ -14,6 +14,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** `preferred` when it is free on 127.0.0.1, else a free port (so `swarmflow dev` keeps its usual ports when it can). */
+export async function preferredOrFreePort(preferred: number | undefined): Promise<number> {
+  if (preferred === undefined) return freePort();
+  const free = await new Promise<boolean>((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(preferred, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+  return free ? preferred : freePort();
+}
+
 /** Resolves once something accepts TCP connections on host:port, or rejects after `timeoutMs`. */
 export async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -10,7 +10,7 @@ import { startDevServer, type DevServer } from './dev-server';
 import { startSimServer, type SimServer } from '../sim/server';
 import { startWorkers, type WorkerSet } from './worker';
 import { dataPaths, settingsFromEnv, type Settings } from './config';
-import { freePort } from './ports';
+import { preferredOrFreePort } from './ports';
 import { buildWorkerServices, type WorkerServices } from './services';
 import { startApiServer } from '../server/start';
 
@@ -38,17 +38,6 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-async function portOr(preferred: number | undefined): Promise<number> {
-  if (preferred === undefined) return freePort();
-  const net = await import('node:net');
-  const free = await new Promise<boolean>((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen(preferred, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-  return free ? preferred : freePort();
-}
-
 export async function startStack(o: StackOptions): Promise<Stack> {
   const log = o.log ?? (() => undefined);
   const paths = dataPaths(o.home);
@@ -60,14 +49,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   try {
     const temporal = await startDevServer({
       dbFile: paths.temporalDb,
-      port: await portOr(o.temporalPort),
-      uiPort: o.ui === false ? undefined : await portOr(o.uiPort),
+      port: await preferredOrFreePort(o.temporalPort),
+      uiPort: o.ui === false ? undefined : await preferredOrFreePort(o.uiPort),
       ui: o.ui !== false,
       logFile: path.join(paths.logs, 'temporal.log'),
     });
     stops.push(() => temporal.stop());
     log(`temporal  ${temporal.address}${temporal.uiUrl ? `   (Web UI ${temporal.uiUrl})` : ''}`);
-    const sim = await startSimServer({ port: await portOr(o.simPort), latencyMs: o.simLatencyMs });
+    const sim = await startSimServer({ port: await preferredOrFreePort(o.simPort), latencyMs: o.simLatencyMs });
     stops.push(() => sim.close());
     log(`sim model ${sim.url}   (simulated answers, labelled as such)`);
     const settings: Settings = {
@@ -86,7 +75,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     log(`workers   swarm + inference (${Object.keys(services.poolSlots).join(', ')})`);
     let apiUrl: string | null = null;
     if (o.api !== false) {
-      const api = await startApiServer({ settings, services, port: await portOr(o.apiPort), host: '127.0.0.1', log: (l) => log(`          ${l}`) });
+      const api = await startApiServer({ settings, services, port: await preferredOrFreePort(o.apiPort), host: '127.0.0.1', log: (l) => log(`          ${l}`) });
       stops.push(() => api.close());
       apiUrl = api.url;
       log(`api       ${apiUrl}   (editor at ${apiUrl}/)`);
