@@ -8,8 +8,8 @@
  * a changed one is merged into the source's tree (steps matched by id), so
  * only the changed nodes are rewritten.
  */
-import { Document, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
-import type { Node } from 'yaml';
+import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, visit } from 'yaml';
+import type { Alias, Node } from 'yaml';
 import { DEFAULTS } from './ir';
 import type { AgentIR, Json, ModelIR, RetryIR, SkillRefIR, StepIR, SwarmIR, ToolIR, ValueIR } from './ir';
 import { RETRY_DEFAULTS } from './compile-steps';
@@ -31,7 +31,9 @@ export function irToYaml(ir: SwarmIR, source?: string): string {
       if (before && unhashed(before) === unhashed(ir)) return source;
       const def = irToDefinition(ir, parsed.value);
       const doc = parsed.doc;
+      const aliased = aliasValues(doc);
       doc.contents = merge(doc, doc.contents, def);
+      repairAliases(doc, aliased);
       return doc.toString(TO_STRING);
     }
   }
@@ -350,6 +352,40 @@ export function shapeOf(v: unknown): unknown {
 }
 
 // ---- merging into the source tree ---------------------------------------------------
+
+/** What each alias of the source stood for, read before the merge changes anything. */
+function aliasValues(doc: Document): Map<Alias, unknown> {
+  const values = new Map<Alias, unknown>();
+  visit(doc, {
+    Alias(_key, node) {
+      const target = node.resolve(doc);
+      if (target) values.set(node, target.toJS(doc));
+    },
+  });
+  return values;
+}
+
+/**
+ * The merge may drop or rewrite an anchored node, or move it after its
+ * aliases (steps are matched by id, so they can change places). Each alias
+ * that no longer finds its anchor earlier in the document, or whose anchor
+ * now holds something else, is replaced by the value it stood for.
+ */
+function repairAliases(doc: Document, before: Map<Alias, unknown>): void {
+  const seen = new Set<string>();
+  visit(doc, {
+    Node(_key, node) {
+      if (isAlias(node)) {
+        const target = seen.has(node.source) ? node.resolve(doc) : undefined;
+        const was = before.get(node);
+        if (target && (was === undefined || jsonEqual(target.toJS(doc), was))) return undefined;
+        return doc.createNode(was ?? null);
+      }
+      if (isNode(node) && node.anchor) seen.add(node.anchor);
+      return undefined;
+    },
+  });
+}
 
 function merge(doc: Document, node: unknown, want: unknown): Node {
   if (isAlias(node)) {

@@ -126,3 +126,37 @@ test('canonical JSON sorts keys at every depth and keeps a __proto__ key as data
   expect(canonicalJson(value)).toBe('{"__proto__":{"p":1},"a":{"c":"x","d":[2,{"y":null,"z":1}]},"b":1}');
   expect(() => canonicalJson({ x: Infinity })).toThrow(RangeError);
 });
+
+test('anchors and aliases survive a merge that drops, changes or moves the anchored node', () => {
+  const source = [
+    'swarm: aliased',
+    'version: 1',
+    'models: { m: { model: x } }',
+    'steps:',
+    '  - id: first',
+    '    set: { b: &shared { kind: object }, a: *shared }',
+    '  - id: second',
+    '    set: { c: *shared }',
+    '',
+  ].join('\n');
+  const ir = compiled(source, 'aliased');
+  const check = (edit: (ir: SwarmIR) => void): string => {
+    const edited: SwarmIR = structuredClone(ir);
+    edit(edited);
+    const merged = irToYaml(edited, source);
+    const { sha256: _a, ...want } = edited;
+    const { sha256: _b, ...got } = compiled(merged, 'aliased');
+    expect(got).toEqual(want);
+    return merged;
+  };
+  const setStep = (s: StepIR | undefined): Extract<StepIR, { kind: 'set' }> => {
+    if (s?.kind !== 'set') throw new Error('not a set step');
+    return s;
+  };
+  // The anchored value is dropped: its aliases keep what they stood for.
+  check((e) => { delete setStep(e.steps[0]).values['b']; });
+  // The anchored value changes: the aliases do not follow it.
+  check((e) => { setStep(e.steps[0]).values['b'] = { kind: 'array' }; });
+  // The steps swap places: the alias now comes first and is written out.
+  expect(check((e) => { e.steps.reverse(); e.steps.forEach((s, i) => { s.ptr = `/steps/${i}`; }); })).toContain('kind: object');
+});
