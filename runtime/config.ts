@@ -4,6 +4,7 @@
  * agree on where Temporal and the data directory are.
  */
 import * as path from 'node:path';
+import { temporalSecurityFromEnv, type TemporalSecurity } from './temporal-connection';
 
 export interface Settings {
   /** Temporal frontend, `host:port`. */
@@ -19,6 +20,8 @@ export interface Settings {
   simUrl: string | null;
   /** Modules that export user tool kinds (`SWARMFLOW_TOOL_MODULES`, comma-separated paths). */
   toolModules: string[];
+  /** TLS and API key for a cluster that needs them (`TEMPORAL_TLS_*`, `TEMPORAL_API_KEY`); absent means plaintext. */
+  temporalSecurity?: TemporalSecurity;
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Settings> = {}): Settings {
@@ -31,6 +34,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides:
     inferenceConfig: overrides.inferenceConfig ?? env.SWARMFLOW_INFERENCE ?? null,
     simUrl: overrides.simUrl ?? env.SWARMFLOW_SIM_URL ?? null,
     toolModules: overrides.toolModules ?? (env.SWARMFLOW_TOOL_MODULES ?? '').split(',').map((p) => p.trim()).filter(Boolean).map((p) => path.resolve(p)),
+    temporalSecurity: overrides.temporalSecurity ?? temporalSecurityFromEnv(env),
   };
 }
 

@@ -11,10 +11,12 @@ import { dataConverterFromEnv } from './codec/data-converter';
 import { randomBytes } from 'node:crypto';
 import type { Json, SwarmIR } from '../dsl/ir';
 import type { Settings } from './config';
+import { temporalConnectOptions } from './temporal-connection';
 import { QUERIES, SWARM_TASK_QUEUE, type Progress, type RunStatus, type StepState, type SwarmOptions, type SwarmResult, type SwarmWorkflowInput } from '../workflows/types';
 
-export async function connectClient(settings: Pick<Settings, 'temporalAddress' | 'namespace'>, o: { dataConverter?: DataConverter } = {}): Promise<Client> {
-  const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 10_000 });
+export async function connectClient(settings: Pick<Settings, 'temporalAddress' | 'namespace' | 'temporalSecurity'>, o: { dataConverter?: DataConverter } = {}): Promise<Client> {
+  const security = settings.temporalSecurity ? temporalConnectOptions(settings.temporalSecurity) : {};
+  const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 10_000, ...security });
   return new Client({ connection, namespace: settings.namespace, dataConverter: o.dataConverter ?? dataConverterFromEnv() });
 }
 
