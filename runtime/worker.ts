@@ -5,6 +5,7 @@
  * both in one process; production runs them apart (`swarmflow worker
  * [--inference]`) and scales by starting more on the same task queues.
  */
+import { temporalConnectOptions } from './temporal-connection';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import * as fs from 'node:fs';
@@ -91,7 +92,7 @@ export async function startWorkers(o: WorkerSetOptions): Promise<WorkerSet> {
     },
   };
   const activities = createActivities(deps);
-  const connection = await NativeConnection.connect({ address: o.settings.temporalAddress });
+  const connection = await NativeConnection.connect({ address: o.settings.temporalAddress, ...(o.settings.temporalSecurity ? temporalConnectOptions(o.settings.temporalSecurity) : {}) });
   const workers: Worker[] = [];
   if (o.swarm !== false) {
     const bundle = o.bundlePath ?? (dataConverter ? defaultEncryptedBundlePath() : defaultBundlePath());
