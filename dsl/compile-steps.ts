@@ -9,7 +9,8 @@ import type { CompileContext } from './compile-context';
 import { report } from './compile-context';
 import { compileCondition, compileItems, compileValue, requireLiteral } from './compile-value';
 import type { ExprScope, LocalType } from './expr-check';
-import { CEL_RESERVED, GLOBAL_NAMES } from './cel';
+import { localNameRefusal } from './expr-check';
+import { CEL_RESERVED } from './cel';
 import { MAX_DURATION_MS, formatDuration, parseDuration } from './duration';
 import { has, int, isMap, list, map, num, own, str, toJson } from './json';
 import type { JsonMap } from './json';
@@ -166,7 +167,8 @@ function compileStep(ctx: CompileContext, s: JsonMap, ptr: string, scope: ExprSc
     case 'forEach': {
       const items = compileItems(ctx, own(s, 'forEach'), join(ptr, 'forEach'), scope);
       const as = str(s, 'as') ?? 'item';
-      if (has(s, 'as')) checkItemName(ctx, as, join(ptr, 'as'));
+      // A refused name is reported at the `as` and left out of the scope: the checker could not declare it.
+      const usable = has(s, 'as') ? checkItemName(ctx, as, join(ptr, 'as')) : true;
       const concurrency = int(s, 'concurrency') ?? ctx.limits.maxSubAgents;
       if (concurrency > ctx.limits.maxSubAgents) {
         const at = join(ptr, 'concurrency');
@@ -177,7 +179,7 @@ function compileStep(ctx: CompileContext, s: JsonMap, ptr: string, scope: ExprSc
           `${subjectOf(ctx.root, at)} is ${concurrency}, above limits.maxSubAgents (${ctx.limits.maxSubAgents}); lower it or raise the limit`,
         );
       }
-      const inner = withLocals(scope, [[as, 'dyn'], ['index', 'int']], { inForEach: true });
+      const inner = withLocals(scope, usable ? [[as, 'dyn'], ['index', 'int']] : [['index', 'int']], { inForEach: true });
       return { ...base, kind, items, as, concurrency, do: compileSteps(ctx, own(s, 'do'), join(ptr, 'do'), inner) };
     }
     case 'parallel':
@@ -266,14 +268,21 @@ function compileStep(ctx: CompileContext, s: JsonMap, ptr: string, scope: ExprSc
   }
 }
 
-const HIDDEN_NAMES = new Set<string>([...GLOBAL_NAMES, 'index', 'iteration', 'cel']);
+/** Names an `as` would hide although the checker could declare them. */
+const HIDDEN_NAMES = new Set<string>(['index', 'iteration']);
 
-function checkItemName(ctx: CompileContext, as: string, ptr: string): void {
+/** Reports an `as` name that expressions could not use as written; true when it is usable. */
+function checkItemName(ctx: CompileContext, as: string, ptr: string): boolean {
+  const subject = subjectOf(ctx.root, ptr);
   if (HIDDEN_NAMES.has(as)) {
-    report(ctx, 'SF211', ptr, `${subjectOf(ctx.root, ptr)} is "${as}", which would hide the expression name ${as}; choose another name`);
-  } else if (CEL_RESERVED.has(as)) {
-    report(ctx, 'SF211', ptr, `${subjectOf(ctx.root, ptr)} is "${as}", a CEL reserved word; choose another name`);
+    report(ctx, 'SF211', ptr, `${subject} is "${as}", which would hide the expression name ${as}; choose another name`);
+    return false;
   }
+  const refusal = localNameRefusal(as);
+  if (refusal === null) return true;
+  if (refusal.kind === 'form') report(ctx, 'SF104', ptr, `${subject} is ${JSON.stringify(as)}, ${refusal.reason}`);
+  else report(ctx, 'SF211', ptr, `${subject} is "${as}", ${refusal.reason}; choose another name`);
+  return false;
 }
 
 /** Step ids: unique in the whole file and usable as field names in expressions. */

@@ -69,14 +69,47 @@ function envFor(scope: ExprScope): { env: Environment; key: string } {
   return made;
 }
 
+/** Names cel-js refuses to declare although they are not CEL keywords (it reads variables from plain objects). */
+const CEL_JS_RESERVED = new Set(['__proto__', 'prototype']);
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Why `name` cannot be a local name (a forEach `as`) in expressions, or null
+ * when it can: not an identifier, a reserved word, or a name the checker's
+ * environment already declares (inputs, steps, run, cel, google, optional,
+ * and the type names int, string, type, null_type...). The environment is
+ * asked, not a list kept here, so a cel-js upgrade that declares more names
+ * is covered too.
+ */
+export function localNameRefusal(name: string): { kind: 'form' | 'reserved' | 'declared'; reason: string } | null {
+  if (!IDENTIFIER.test(name)) return { kind: 'form', reason: 'not a name expressions can use; use letters, digits and _, starting with a letter or _' };
+  if (CEL_RESERVED.has(name) || CEL_JS_RESERVED.has(name)) return { kind: 'reserved', reason: CEL_RESERVED.has(name) ? 'a CEL reserved word' : 'a name the expression library reserves' };
+  if (base.hasVariable(name)) {
+    const what = (GLOBAL_NAMES as readonly string[]).includes(name) || name === 'cel' ? 'the expression name' : 'the CEL name';
+    return { kind: 'declared', reason: `which would hide ${what} ${name}` };
+  }
+  return null;
+}
+
 function makeEnv(scope: ExprScope): { env: Environment; key: string } {
   const visible = new Map<string, LocalType>();
-  for (const [name, type] of scope.locals) visible.set(name, type);
+  // A name the environment cannot declare was reported where it was written
+  // (compile-steps.ts); it must never reach registerVariable, which throws.
+  for (const [name, type] of scope.locals) if (localNameRefusal(name) === null) visible.set(name, type);
   const key = [...visible].map(([n, t]) => `${n}:${t}`).sort().join(',');
   let env = envs.get(key);
   if (!env) {
     env = base.clone();
-    for (const [name, type] of visible) env.registerVariable(name, type);
+    for (const [name, type] of visible) {
+      try {
+        env.registerVariable(name, type);
+      } catch {
+        // Unreachable after localNameRefusal; should cel-js refuse one more
+        // name, expressions using it report "not in scope" at their place
+        // instead of the whole file failing with an internal error.
+      }
+    }
     if (envs.size > 256) envs.clear();
     envs.set(key, env);
   }

@@ -52,26 +52,6 @@ describe('dsl-irtoyaml-folding', () => {
   });
 });
 
-describe('dsl-as-name-internal-error', () => {
-  const withAs = (as: string): string => `swarm: x\nversion: 1\nsteps:\n  - id: a\n    forEach: \${{ [1] }}\n    as: ${as}\n    do:\n      - id: b\n        set: { v: "\${{ 1 }}" }\n  - id: c\n    nope: 1\n`;
-
-  test('names that are refused properly today', () => {
-    for (const as of ['index', 'iteration', 'in', '"1x"']) {
-      const ds = validate(withAs(as), 'x.swarm.yaml');
-      expect(ds.map((d) => d.code)).not.toContain('SF999');
-      expect(ds.find((d) => d.line === 6)).toBeDefined();
-    }
-  });
-
-  test.failing.each(['""', 'inputs', 'steps', 'run', 'cel', 'int', 'string', 'type', 'null_type', 'google', 'prototype', '__proto__'])('[dsl-as-name-internal-error] as: %s is a located error, and the other errors of the file survive', (as) => {
-    const ds = validate(withAs(as), 'x.swarm.yaml');
-    // Today: one SF999 "internal error in swarmflow (please report it)" at 1:1, nothing else.
-    expect(ds.map((d) => d.code)).not.toContain('SF999');
-    expect(ds.find((d) => d.line === 6)).toBeDefined();
-    expect(ds.find((d) => d.line === 11)).toBeDefined();
-  });
-});
-
 describe('dsl-quadratic-locate', () => {
   test('the bug is listed', () => expect(KNOWN_BUGS['dsl-quadratic-locate']).toMatch(/nodeAtPointer/));
 

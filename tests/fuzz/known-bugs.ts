@@ -13,8 +13,6 @@ import type { FuzzFailure } from './stats';
 export const KNOWN_BUGS = {
   'dsl-irtoyaml-folding':
     'irToYaml folds long strings at 80 columns: (a) a continuation line that starts with "[" or "{" is read by the nesting pre-scan (dsl/prescan.ts) as flow nesting, so the YAML it wrote is refused with SF003; (b) a valid document near 1 MiB grows by the folding indentation past the limit and is refused with SF001',
-  'dsl-as-name-internal-error':
-    'a forEach "as" name that cel-js already declares or refuses ("", inputs, steps, run, cel, int, string, type, null_type, google, prototype, __proto__) reaches the expression checker, whose variable declaration throws: validate answers one SF999 "internal error" at 1:1 instead of a located SF211/SF104, and every other diagnostic of the file is lost',
   'dsl-quadratic-locate':
     'every diagnostic is located by a linear search of its mapping (dsl/locate.ts nodeAtPointer), so a document with many problems costs diagnostics x keys: 1 MiB of unknown top-level keys takes about 140 s of CPU in validate (POST /v1/validate blocks the API that long)',
   'api-deep-input-500':
@@ -28,7 +26,6 @@ export type KnownBugId = keyof typeof KNOWN_BUGS;
 /** The known DSL bug this failure is, or null. */
 export function knownDslBug(f: FuzzFailure): KnownBugId | null {
   if (f.property === 'IR -> YAML -> IR keeps the hash' && (f.message.includes('nests deeper than 64 levels') || f.message.includes('the limit is 1 MiB'))) return 'dsl-irtoyaml-folding';
-  if (f.property === 'no internal error' && f.message.includes('Invalid variable declaration')) return 'dsl-as-name-internal-error';
   return null;
 }
 
