@@ -18,13 +18,13 @@
  * chat function. Label values are bounded (names checked, statuses from a
  * fixed list) so no run input or secret can become a label.
  */
+import { listenHttp } from './listen';
 import type { RequestHandler } from 'express';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { InjectedSinks, TelemetryOptions } from '@temporalio/worker';
 import type { Sinks } from '@temporalio/workflow';
 import { CancelledFailure } from '@temporalio/common';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ChatFn } from '../activities/registry';
 import type { PoolStatus } from '../activities/inference/pool';
@@ -281,22 +281,8 @@ export async function startMetricsServer(port: number, o: { metrics: SwarmMetric
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, o.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return {
-    url: `http://${host}:${addr.port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const { url, close } = await listenHttp(server, port, o.host ?? '127.0.0.1');
+  return { url, close };
 }
 
 /**

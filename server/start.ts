@@ -5,9 +5,9 @@
  * the stored definitions. Without keys the server only listens on loopback,
  * and says so.
  */
+import { listenHttp } from '../runtime/listen';
 import type { Client } from '@temporalio/client';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FsSkillStore } from '../activities/skills/fs-store';
 import { compile, validate } from '../dsl';
 import { dataPaths, type Settings } from '../runtime/config';
@@ -89,24 +89,16 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   // Slow-loris guards: a client must send its headers and body in time.
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  const url = `http://${host}:${addr.port}`;
+  const bound = await listenHttp(server, o.port, o.host);
+  const url = bound.url;
+  const host = new URL(url).hostname;
   if (auth.keys.length === 0) log(`api: no API keys configured (SWARMFLOW_API_KEYS): listening on ${host} only, and every local client has every scope`);
   else log(`api: ${auth.keys.length} API key${auth.keys.length === 1 ? '' : 's'} configured (${auth.keys.map((k) => `${k.name}: ${k.scopes.join('+')}`).join(', ')})`);
   if (!editorDir) log('api: editor/dist is not built: the editor is not served (npm run build in editor/)');
   return {
     url,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bound.close();
       store.close();
       if (client) await client.then((c) => c.connection.close()).catch(() => undefined);
     },

@@ -12,6 +12,7 @@
  * labelled simulated: text starts with `[simulated] `, `system_fingerprint`
  * is `swarmflow-sim`, every response has the header `x-swarmflow-simulated: 1`.
  */
+import { listenHttp } from '../runtime/listen';
 import * as http from 'node:http';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { answer, promptTokensOf, type SimAnswer } from './answer';
@@ -397,32 +398,16 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
   });
   server.keepAliveTimeout = 30_000;
 
-  const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address();
-  if (addr === null || typeof addr === 'string') throw new Error('sim: server did not bind a TCP port');
-  const port = addr.port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  let closed: Promise<void> | null = null;
-
+  const bound = await listenHttp(server, opts.port ?? 0, opts.host ?? '127.0.0.1');
+  const port = bound.port;
   return {
-    url: `http://${urlHost}:${port}/v1`,
+    url: `${bound.url}/v1`,
     port,
     stats: () => ({ ...stats, byStatus: { ...stats.byStatus }, running: slots.running, waiting: slots.waiting }),
     setFaults: (f: unknown) => faults.set(parseFaults(f)),
     close: () => {
-      closed ??= new Promise<void>((resolve) => {
-        stopping.abort();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
+      stopping.abort();
+      return bound.close();
     },
   };
 }

@@ -16,11 +16,11 @@
  * compared in constant time against every configured token. Decoded answers
  * are never cached.
  */
+import { listenHttp } from '../listen';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PayloadDecryptionError } from './aes-gcm';
 import { codecFromEnv } from './data-converter';
 import { codecTokensFromEnv } from './keys';
@@ -319,22 +319,8 @@ export async function startCodecServer(o: CodecServerOptions): Promise<CodecServ
   const server = http.createServer(app);
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return {
-    url: `http://${host}:${addr.port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const { url, close } = await listenHttp(server, o.port, o.host ?? '127.0.0.1');
+  return { url, close };
 }
 
 /** `node dist/runtime/codec/server.js`: PORT (default 8888) and HOST (default 0.0.0.0) from the environment. */
