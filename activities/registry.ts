@@ -36,7 +36,7 @@ export interface ToolRunner {
   toolSpec(name: string, uses: string, config: Record<string, Json>): ToolSpec;
   /** Problems of a tool instance's configuration; empty when valid. */
   validateConfig(uses: string, config: Record<string, Json>): string[];
-  run(uses: string, config: Record<string, Json>, args: Json, ctx: { workspace: string; idempotencyKey: string; signal: AbortSignal }): Promise<{ ok: boolean; output: Json; error: string | null }>;
+  run(uses: string, config: Record<string, Json>, args: Json, ctx: { workspace: string; idempotencyKey: string; signal: AbortSignal; claimStaleMs?: number }): Promise<{ ok: boolean; output: Json; error: string | null }>;
 }
 
 /** Skill capture and resolution as the activities use them (activities/skills implements them). */
@@ -191,9 +191,10 @@ export function createActivities(deps: ActivityDeps) {
       } catch (err) {
         throw ApplicationFailure.nonRetryable(`step "${input.ctx.stepId}": the tool's arguments could not be evaluated: ${err instanceof Error ? err.message : String(err)}`, 'ExpressionError');
       }
+      const claimStaleMs = claimStaleMsFor(Context.current().info.heartbeatTimeoutMs);
       const r = await withHeartbeats(
         () => ({ tool: input.tool }),
-        (signal) => tools.run(input.uses, input.config, args, { workspace: deps.workspaceFor(input.ctx.runId), idempotencyKey: input.ctx.idempotencyKey, signal }),
+        (signal) => tools.run(input.uses, input.config, args, { workspace: deps.workspaceFor(input.ctx.runId), idempotencyKey: input.ctx.idempotencyKey, signal, claimStaleMs }),
       );
       const resultRef = input.storeResult ? await deps.blobs.put(JSON.stringify(r.ok ? r.output : { error: r.error, output: r.output })) : null;
       return { output: r.output, ok: r.ok, error: r.error, resultRef };
@@ -206,6 +207,19 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type SwarmActivities = ReturnType<typeof createActivities>;
+
+/**
+ * How long another attempt's unrefreshed claim on a tool call's key is
+ * trusted before this attempt takes it over (effect ledger). Several
+ * heartbeat timeouts, never under 10 s: the claimant refreshes its claim on
+ * the same event loop that sends its heartbeats, so the load that made
+ * Temporal give up on it (a late heartbeat) can delay its refresh too, and a
+ * takeover of a live claimant risks applying the effect twice. A claimant
+ * killed on the same host is seen at once by its pid, without this wait.
+ */
+export function claimStaleMsFor(heartbeatTimeoutMs: number | undefined): number {
+  return Math.max(10_000, 5 * (heartbeatTimeoutMs ?? 0));
+}
 
 /**
  * Runs `fn` while heartbeating every second (the SDK sends at most one per

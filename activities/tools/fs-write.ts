@@ -2,6 +2,8 @@
  * `fs.write`: writes one file of the run's workspace (creating directories).
  * Deduplicated through the effect ledger: a retried or replayed call with the
  * same idempotency key returns the recorded result without writing again.
+ * Repeatable: when the attempt writing died before recording, the next one
+ * writes the same content again (the file ends the same).
  */
 import { Buffer } from 'node:buffer';
 import { asObject, optString, reqString } from './args';
@@ -18,6 +20,8 @@ export const fsWrite: ToolKind = {
   description: 'Write a file of the workspace, replacing its content (directories are created). Paths are relative to the workspace root.',
   effect: 'write',
   deduplicate: true,
+  // Writing the same bytes again leaves the same file: an attempt that died mid-write is simply redone.
+  repeatable: true,
   configSchema: {
     type: 'object',
     additionalProperties: false,

@@ -2,9 +2,13 @@
  * `http.get` and `http.post`: reach only URLs on the tool's allow list.
  * `http.get` is at-least-once (a retry fetches again); `http.post` is
  * deduplicated through the effect ledger, so a retried or replayed call
- * returns the recorded response instead of posting twice.
+ * returns the recorded response instead of posting twice. A POST is not
+ * safe to repeat (`repeatable` unset): when the attempt sending it dies
+ * before recording, the next attempt answers "outcome unknown" instead of
+ * posting again, and every POST carries an `Idempotency-Key` header.
  */
 import { asObject, reqString, type JsonObject } from './args';
+import { sha256Hex } from './canonical-json';
 import { messageOf, ToolError, ToolRefusedError } from './errors';
 import { guardedRequest } from './http-request';
 import { checkDuration, configBytes, configDuration, DURATION_SCHEMA } from './limits';
@@ -164,7 +168,10 @@ export function createHttpKinds(opts: HttpKindOptions = {}): [ToolKind, ToolKind
       const body = Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw ?? null), 'utf8');
       if (body.length > MAX_BODY) throw new ToolRefusedError(`the request body is ${body.length} bytes, over the limit of ${MAX_BODY}`);
       const contentType = typeof a['contentType'] === 'string' ? a['contentType'] : typeof raw === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
-      const headers = { ...requestHeaders(a), 'content-type': contentType };
+      // The call's idempotency key (hashed: run and step names stay private), so a receiver that honours
+      // the header can drop the repeat the ledger cannot rule out (a worker dying mid-request). A key
+      // the call sets itself wins.
+      const headers = { 'idempotency-key': sha256Hex(ctx.idempotencyKey).slice(0, 40), ...requestHeaders(a), 'content-type': contentType };
       if (ctx.signal.aborted) throw new ToolError('http.post was cancelled');
       return send('POST', a, body, headers, ctx, resolver);
     },

@@ -1,18 +1,35 @@
 /**
  * The effect ledger: where tool calls with effects are recorded under their
- * idempotency key.
+ * idempotency key, so that an effect is applied once however often
+ * Temporal runs the activity.
  *
- * For kinds that deduplicate (fs.write, http.post) the registry asks the
- * ledger first and, when the key is there, answers with the recorded result
- * instead of repeating the effect. Every applied effect (shell runs too) is
- * also appended to a log, so chaos tests can count how often an effect
- * really happened.
+ * For kinds that deduplicate (fs.write, http.post) the registry does not
+ * "check, then act": two attempts of one activity can run at once (a
+ * heartbeat late under load makes Temporal start attempt 2 while attempt 1
+ * still runs), and both would pass the check. Instead it *acquires* the key:
  *
- * The record is written after the effect: a worker that dies between the
- * two repeats the effect once on retry. That window is the at-least-once
- * remainder no ledger outside the target system can close.
+ * 1. a committed record answers at once (`{ done }`);
+ * 2. otherwise the attempt creates a claim atomically (link(2) of a complete
+ *    file: of two racing attempts exactly one succeeds) and applies the
+ *    effect; the other finds the claim and waits for the claimant's record;
+ * 3. a claim whose claimant is gone (its process is dead on this host, it
+ *    gave up part-way, or it has not refreshed the claim for `staleMs`) is
+ *    taken over by creating the next generation's claim, again atomically.
+ *    The taker first looks for the claimant's log line: a claimant that died
+ *    between logging and recording had applied the effect, and its commit is
+ *    completed instead of applying again. Otherwise the taker gets the claim
+ *    with `takeover` set: the effect may or may not have happened, and the
+ *    registry redoes it only for kinds whose effect is safe to repeat
+ *    (fs.write of known content); other kinds report the unknown outcome.
+ *
+ * Committing appends the effect log line first, then links the record, then
+ * removes the claims: a crash between any two leaves a state the next
+ * attempt reads correctly (see docs/tools.md, "Retries, replays and effects").
+ * Every applied effect (shell runs too, through `put`) is in the log, so
+ * chaos tests can count how often an effect really happened.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { errnoCode } from './errors';
 import { isJson } from './json-schema';
@@ -30,11 +47,67 @@ export interface EffectRecord {
   at: string;
 }
 
+/** Who holds a claim on a key: enough to tell, from another process, whether it is still alive. */
+export interface ClaimHolder {
+  host: string;
+  pid: number;
+  /** The process's start time (Linux clock ticks since boot, from /proc), so a reused pid is not taken for the claimant. */
+  started: string | null;
+  /** Unique per claim. */
+  token: string;
+  /** ISO time the claim was made. */
+  at: string;
+  /** `abandoned`: the claimant stopped part-way (cancelled) and the effect may have happened. */
+  state: 'running' | 'abandoned';
+}
+
+/** Why a claim was taken over: its claimant stopped without a record, so the effect may or may not have happened. */
+export interface Takeover {
+  /** The previous claimant, or null when its claim file could not be read. */
+  from: ClaimHolder | null;
+  reason: string;
+}
+
+/** A held claim on a key. Exactly one of commit / release / abandon ends it. */
+export interface EffectClaim {
+  readonly key: string;
+  /** Set when this claim replaced a claimant that stopped without recording. */
+  readonly takeover: Takeover | null;
+  /**
+   * Records the call's result: appends the log line (when `applied`, the
+   * default: the effect happened), then the record, then drops the claims.
+   * Returns the record that stands: ours, or one committed first by an
+   * attempt that took over from us while we were stalled.
+   */
+  commit(record: EffectRecord, opts?: { applied?: boolean }): Promise<EffectRecord>;
+  /** The effect did not happen (or is safe to redo): the next attempt runs it. */
+  release(): Promise<void>;
+  /** Stopped part-way (cancelled): the effect may have happened. The next attempt takes over with `takeover` set. */
+  abandon(): Promise<void>;
+}
+
+export type Acquired = { done: EffectRecord; claim?: undefined } | { claim: EffectClaim; done?: undefined };
+
+export interface AcquireOptions {
+  /** Aborting it stops a wait for another attempt's claim (`LedgerWaitCancelledError`). */
+  signal?: AbortSignal;
+  /**
+   * A claim not refreshed for this long is taken over, even if its claimant
+   * runs on another host or its pid is still alive (default 60 s). The
+   * claimant refreshes it every `staleMs / 5`.
+   */
+  staleMs?: number;
+  /** Called once when the attempt starts waiting for another claimant. */
+  onWait?(holder: ClaimHolder | null): void;
+}
+
 export interface EffectLedger {
   /** The first record under `key`, or null. */
   get(key: string): Promise<EffectRecord | null>;
-  /** Records an applied effect. The first record of a key is the one `get` returns; every record is logged. */
+  /** Logs an applied effect and records it (for kinds that do not deduplicate: the first record of a key stands). */
   put(key: string, record: EffectRecord): Promise<void>;
+  /** The recorded result of `key`, or a claim to apply its effect (waiting while another live attempt holds it). */
+  acquire(key: string, callHash: string, opts?: AcquireOptions): Promise<Acquired>;
 }
 
 /** Thrown when a ledger file holds something that is not an effect record (a corrupted or foreign file). */
@@ -45,6 +118,14 @@ export class LedgerCorruptError extends Error {
   ) {
     super(`effect ledger file ${file} is not valid: ${detail}; move it aside to continue`);
     this.name = 'LedgerCorruptError';
+  }
+}
+
+/** Thrown by `acquire` when its signal is aborted while it waits for another attempt's claim. */
+export class LedgerWaitCancelledError extends Error {
+  constructor(key: string) {
+    super(`waiting for another attempt of ${key} to record its effect was cancelled`);
+    this.name = 'LedgerWaitCancelledError';
   }
 }
 
@@ -67,16 +148,108 @@ export function parseEffectRecord(text: string, file: string): EffectRecord {
   return { key, uses, callHash, at, result: { ok: result.ok, output: result.output, error: result.error } };
 }
 
+/** A claim file's holder, or null when it is not one (a claim file is written whole by link(2), so null means foreign). */
+export function parseClaimHolder(text: string): ClaimHolder | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isJson(v) || typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const { host, pid, started, token, at, state } = v;
+  if (typeof host !== 'string' || typeof pid !== 'number' || !Number.isInteger(pid) || typeof token !== 'string' || typeof at !== 'string') return null;
+  if (started !== null && typeof started !== 'string') return null;
+  if (state !== 'running' && state !== 'abandoned') return null;
+  return { host, pid, started, token, at, state };
+}
+
+const DEFAULT_STALE_MS = 60_000;
+const HOST = os.hostname();
+
+/** Field 22 of /proc/<pid>/stat (start time), or null where there is no /proc or no such process. */
+function processStart(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const OWN_START = processStart(process.pid);
+
+/** Whether the process that made a claim on this host still runs (the same process, not a reuse of its pid). */
+function processAlive(pid: number, started: string | null): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if (errnoCode(err) === 'ESRCH') return false;
+  }
+  if (started === null) return true;
+  const now = processStart(pid);
+  return now === null || now === started;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function randomToken(): string {
+  return `${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`;
+}
+
+/** Writes `text` to a temporary file and links it to `file`: the file appears whole or not at all. False when `file` exists. */
+async function createWhole(file: string, text: string): Promise<boolean> {
+  const tmp = `${file}.${randomToken()}.tmp`;
+  await fs.writeFile(tmp, text);
+  try {
+    await fs.link(tmp, file);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await fs.unlink(tmp).catch(() => undefined);
+  }
+}
+
+interface TopClaim {
+  gen: number;
+  file: string;
+  holder: ClaimHolder | null;
+  mtimeMs: number;
+}
+
 /**
- * A ledger in a directory: `keys/<sha256 of key>.json` holds the first
- * record of each key (created atomically with link(2), so two racing writers
- * cannot both win), `effects.jsonl` logs every record.
+ * A ledger in a directory, shared by every worker that points at it:
+ * - `keys/<sha256 of key>.json`: the first record of each key (linked, so two writers cannot both win);
+ * - `claims/<sha256 of key>.<generation>.json`: who is applying the key's effect now (removed after the record);
+ * - `effects.jsonl`: every applied effect, one line each, appended before its record.
  */
 export class FileEffectLedger implements EffectLedger {
   constructor(public readonly dir: string) {}
 
   private keyFile(key: string): string {
     return path.join(this.dir, 'keys', `${sha256Hex(key)}.json`);
+  }
+
+  private get claimsDir(): string {
+    return path.join(this.dir, 'claims');
+  }
+
+  private get logFile(): string {
+    return path.join(this.dir, 'effects.jsonl');
   }
 
   async get(key: string): Promise<EffectRecord | null> {
@@ -91,20 +264,162 @@ export class FileEffectLedger implements EffectLedger {
     return parseEffectRecord(text, file);
   }
 
+  /** Log line first, record second: a crash between them leaves a logged effect with no record, never a record with no log line. */
   async put(key: string, record: EffectRecord): Promise<void> {
+    await this.logAndRecord(key, record, true);
+  }
+
+  /** Returns the record that stands under the key (ours unless one was there first). */
+  private async logAndRecord(key: string, record: EffectRecord, applied: boolean): Promise<EffectRecord> {
     const file = this.keyFile(key);
     await fs.mkdir(path.dirname(file), { recursive: true });
     const line = JSON.stringify(record);
-    const tmp = `${file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
-    await fs.writeFile(tmp, line);
-    try {
-      await fs.link(tmp, file);
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err;
-    } finally {
-      await fs.unlink(tmp).catch(() => undefined);
+    if (applied) await fs.appendFile(this.logFile, `${line}\n`);
+    if (await createWhole(file, line)) return record;
+    return (await this.get(key)) ?? record;
+  }
+
+  async acquire(key: string, callHash: string, opts: AcquireOptions = {}): Promise<Acquired> {
+    const staleMs = opts.staleMs ?? DEFAULT_STALE_MS;
+    const h = sha256Hex(key);
+    await fs.mkdir(this.claimsDir, { recursive: true });
+    let pause = 25;
+    let waiting = false;
+    for (;;) {
+      const done = await this.get(key);
+      if (done) return { done };
+      if (opts.signal?.aborted) throw new LedgerWaitCancelledError(key);
+      const top = await this.topClaim(h);
+      let gen = 0;
+      let takeover: Takeover | null = null;
+      if (top) {
+        const dead = this.deadReason(top, staleMs);
+        if (dead === null) {
+          if (!waiting) {
+            waiting = true;
+            opts.onWait?.(top.holder);
+          }
+          await sleep(pause, opts.signal);
+          pause = Math.min(pause * 2, 500);
+          continue;
+        }
+        gen = top.gen + 1;
+        takeover = { from: top.holder, reason: dead };
+      }
+      const holder: ClaimHolder = { host: HOST, pid: process.pid, started: OWN_START, token: randomToken(), at: new Date().toISOString(), state: 'running' };
+      const file = path.join(this.claimsDir, `${h}.${gen}.json`);
+      if (!(await createWhole(file, JSON.stringify(holder)))) continue; // another attempt claimed (or took over) first
+      // A record committed between our look and our claim: the claimant removes claims only after its record.
+      const committed = await this.get(key);
+      if (committed) {
+        await this.removeClaims(h);
+        return { done: committed };
+      }
+      if (takeover) {
+        // The claimant may have died after logging its effect and before recording it: finish its commit.
+        const logged = await this.loggedRecord(key, callHash);
+        if (logged) {
+          const standing = await this.logAndRecord(key, logged, false);
+          await this.removeClaims(h);
+          return { done: standing };
+        }
+      }
+      return { claim: this.heldClaim(key, h, file, holder, takeover, staleMs) };
     }
-    await fs.appendFile(path.join(this.dir, 'effects.jsonl'), `${line}\n`);
+  }
+
+  /** Null when the claimant may still be working; otherwise why it is not. */
+  private deadReason(top: TopClaim, staleMs: number): string | null {
+    const { holder } = top;
+    if (holder?.state === 'abandoned') return `the attempt holding it (pid ${holder.pid} on ${holder.host}) stopped part-way`;
+    if (holder && holder.host === HOST && !processAlive(holder.pid, holder.started)) return `its process (pid ${holder.pid} on ${holder.host}) is gone`;
+    const age = Date.now() - top.mtimeMs;
+    if (age > staleMs) return `it was not refreshed for ${Math.round(age / 1000)} s (limit ${Math.round(staleMs / 1000)} s)`;
+    return null;
+  }
+
+  /** The newest generation's claim of a key, or null when there is none. */
+  private async topClaim(h: string): Promise<TopClaim | null> {
+    for (;;) {
+      const gens = (await fs.readdir(this.claimsDir))
+        .map((name) => /^([0-9a-f]{64})\.(\d+)\.json$/.exec(name))
+        .filter((m): m is RegExpExecArray => m !== null && m[1] === h)
+        .map((m) => Number(m[2]));
+      if (gens.length === 0) return null;
+      const gen = Math.max(...gens);
+      const file = path.join(this.claimsDir, `${h}.${gen}.json`);
+      try {
+        const [text, st] = await Promise.all([fs.readFile(file, 'utf8'), fs.stat(file)]);
+        return { gen, file, holder: parseClaimHolder(text), mtimeMs: st.mtimeMs };
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err; // removed meanwhile: look again
+      }
+    }
+  }
+
+  private async removeClaims(h: string): Promise<void> {
+    const names = (await fs.readdir(this.claimsDir)).filter((n) => n.startsWith(`${h}.`) && n.endsWith('.json'));
+    await Promise.all(names.map((n) => fs.unlink(path.join(this.claimsDir, n)).catch(() => undefined)));
+  }
+
+  /** The last log line of `key` for the same call, tolerating lines a crash cut short. */
+  private async loggedRecord(key: string, callHash: string): Promise<EffectRecord | null> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.logFile, 'utf8');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return null;
+      throw err;
+    }
+    const lines = text.split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i];
+      if (!line || !line.includes(JSON.stringify(key))) continue;
+      try {
+        const r = parseEffectRecord(line, this.logFile);
+        if (r.key === key && r.callHash === callHash) return r;
+      } catch {
+        // a torn line: not a record
+      }
+    }
+    return null;
+  }
+
+  private heldClaim(key: string, h: string, file: string, holder: ClaimHolder, takeover: Takeover | null, staleMs: number): EffectClaim {
+    // Refreshing the claim's mtime tells other hosts the claimant is alive; same-host attempts also check the pid.
+    const refreshMs = Math.min(Math.max(staleMs / 5, 200), 10_000);
+    const timer = setInterval(() => {
+      const now = new Date();
+      fs.utimes(file, now, now).catch(() => undefined);
+    }, refreshMs);
+    timer.unref();
+    let ended = false;
+    const end = (what: string): void => {
+      if (ended) throw new Error(`the claim on ${key} was already ended; ${what} called twice (a bug in the caller)`);
+      ended = true;
+      clearInterval(timer);
+    };
+    return {
+      key,
+      takeover,
+      commit: async (record, opts = {}) => {
+        end('commit');
+        const standing = await this.logAndRecord(key, record, opts.applied ?? true);
+        await this.removeClaims(h);
+        return standing;
+      },
+      release: async () => {
+        end('release');
+        await fs.unlink(file).catch(() => undefined);
+      },
+      abandon: async () => {
+        end('abandon');
+        const tmp = `${file}.${randomToken()}.tmp`;
+        await fs.writeFile(tmp, JSON.stringify({ ...holder, state: 'abandoned' }));
+        // rename replaces our claim file whole; a later generation, if any, is untouched.
+        await fs.rename(tmp, file);
+      },
+    };
   }
 }
 
@@ -124,9 +439,11 @@ export async function readEffectLog(dir: string): Promise<EffectRecord[]> {
     .map((l) => parseEffectRecord(l, file));
 }
 
-/** An in-process ledger, for tests and single-process tools. */
+/** An in-process ledger, for tests and single-process tools: claims are a map, waiters are woken when a claim ends. */
 export class MemoryEffectLedger implements EffectLedger {
   private readonly first = new Map<string, EffectRecord>();
+  private readonly claims = new Map<string, { holder: ClaimHolder; ended: Promise<void> }>();
+  private readonly abandoned = new Map<string, ClaimHolder>();
   readonly log: EffectRecord[] = [];
 
   async get(key: string): Promise<EffectRecord | null> {
@@ -134,7 +451,59 @@ export class MemoryEffectLedger implements EffectLedger {
   }
 
   async put(key: string, record: EffectRecord): Promise<void> {
-    if (!this.first.has(key)) this.first.set(key, record);
     this.log.push(record);
+    if (!this.first.has(key)) this.first.set(key, record);
+  }
+
+  async acquire(key: string, _callHash: string, opts: AcquireOptions = {}): Promise<Acquired> {
+    let waiting = false;
+    for (;;) {
+      const done = this.first.get(key);
+      if (done) return { done };
+      if (opts.signal?.aborted) throw new LedgerWaitCancelledError(key);
+      const held = this.claims.get(key);
+      if (!held) break;
+      if (!waiting) {
+        waiting = true;
+        opts.onWait?.(held.holder);
+      }
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          opts.signal?.removeEventListener('abort', stop);
+          resolve();
+        };
+        opts.signal?.addEventListener('abort', stop, { once: true });
+        void held.ended.then(stop);
+      });
+    }
+    const holder: ClaimHolder = { host: HOST, pid: process.pid, started: OWN_START, token: randomToken(), at: new Date().toISOString(), state: 'running' };
+    const prev = this.abandoned.get(key);
+    this.abandoned.delete(key);
+    let finish = (): void => undefined;
+    this.claims.set(key, { holder, ended: new Promise<void>((r) => (finish = r)) });
+    let ended = false;
+    const end = (what: string): void => {
+      if (ended) throw new Error(`the claim on ${key} was already ended; ${what} called twice (a bug in the caller)`);
+      ended = true;
+      this.claims.delete(key);
+      finish();
+    };
+    return {
+      claim: {
+        key,
+        takeover: prev ? { from: prev, reason: `the attempt holding it stopped part-way` } : null,
+        commit: async (record, o = {}) => {
+          if (o.applied ?? true) this.log.push(record);
+          if (!this.first.has(key)) this.first.set(key, record);
+          end('commit');
+          return this.first.get(key) ?? record;
+        },
+        release: async () => end('release'),
+        abandon: async () => {
+          this.abandoned.set(key, { ...holder, state: 'abandoned' });
+          end('abandon');
+        },
+      },
+    };
   }
 }

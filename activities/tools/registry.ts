@@ -17,6 +17,7 @@ import { fsWrite } from './fs-write';
 import { createHttpKinds } from './http';
 import { isJson, validateJson } from './json-schema';
 import type { Resolver } from './net-guard';
+import { LedgerWaitCancelledError, type Acquired, type EffectRecord } from './ledger';
 import { shell } from './shell';
 import type { Json, ToolConfig, ToolContext, ToolKind, ToolRunResult } from './types';
 
@@ -109,34 +110,88 @@ export function createToolRegistry(opts: ToolRegistryOptions = {}): ToolRegistry
 
       const { ledger } = ctx;
       const callHash = sha256Hex(canonicalJson({ uses, config, args }));
-      if (kind.deduplicate && ledger) {
-        const done = await ledger.get(ctx.idempotencyKey);
-        if (done) {
-          if (done.callHash !== callHash) {
-            return fail(`idempotency key ${ctx.idempotencyKey} was already used for a different ${done.uses} call; the caller must give each call its own key`);
-          }
-          return done.result;
-        }
-      }
-      if (ctx.signal.aborted) throw new ToolCancelledError(uses);
-
-      let output: Json;
-      try {
-        output = await kind.run(args, { ...ctx, config });
-      } catch (err) {
+      const record = (result: ToolRunResult): EffectRecord => ({ key: ctx.idempotencyKey, uses, callHash, result, at: new Date().toISOString() });
+      if (!kind.deduplicate || !ledger) {
+        // Reads, and effects applied at least once (shell): no claim; effects are still logged.
         if (ctx.signal.aborted) throw new ToolCancelledError(uses);
-        if (err instanceof ToolError) return fail(err.message);
-        return fail(`${uses} failed: ${messageOf(err)}`);
+        const result = await apply(kind, uses, args, config, ctx);
+        if (result.cancelled) throw new ToolCancelledError(uses);
+        if (result.applied && kind.effect !== 'read' && ledger) await ledger.put(ctx.idempotencyKey, record(result.result));
+        return result.result;
       }
-      if (!isJson(output)) return fail(`${uses} returned a value that is not JSON (a bug in the tool kind)`);
-      const resultProblems = validateJson(kind.resultSchema, output);
-      if (resultProblems.length > 0) return fail(`${uses} returned a result that does not match its result schema (a bug in the tool kind): ${resultProblems.join('; ')}`);
 
-      const result: ToolRunResult = { ok: true, output, error: null };
-      if (kind.effect !== 'read' && ledger) {
-        await ledger.put(ctx.idempotencyKey, { key: ctx.idempotencyKey, uses, callHash, result, at: new Date().toISOString() });
+      // Deduplicated: the recorded result, or a claim held while the effect is applied (atomic: a
+      // second attempt running at the same time waits for this one's record instead of applying).
+      let acquired: Acquired;
+      try {
+        acquired = await ledger.acquire(ctx.idempotencyKey, callHash, { signal: ctx.signal, ...(ctx.claimStaleMs !== undefined ? { staleMs: ctx.claimStaleMs } : {}) });
+      } catch (err) {
+        if (err instanceof LedgerWaitCancelledError) throw new ToolCancelledError(uses);
+        throw err;
       }
-      return result;
+      if (acquired.done) return answerFrom(acquired.done, callHash, ctx.idempotencyKey);
+      const { claim } = acquired;
+      let ended = false;
+      try {
+        if (claim.takeover && !kind.repeatable) {
+          // The previous attempt died while it held the claim: it may have applied the effect or not,
+          // and this kind cannot tell nor safely repeat it. Say so, once, for every later attempt too.
+          const from = claim.takeover.from;
+          const who = from ? `pid ${from.pid} on ${from.host}, claimed at ${from.at}` : 'an unreadable claim';
+          const unknown = fail(
+            `outcome unknown: an earlier attempt of this ${uses} call (${who}) stopped before recording its result (${claim.takeover.reason}), so it may or may not have taken effect; it is not repeated. Check the target, then make a new call if needed`,
+          );
+          ended = true;
+          return answerFrom(await claim.commit(record(unknown), { applied: false }), callHash, ctx.idempotencyKey);
+        }
+        if (ctx.signal.aborted) {
+          ended = true;
+          await claim.release();
+          throw new ToolCancelledError(uses);
+        }
+        const result = await apply(kind, uses, args, config, ctx);
+        ended = true;
+        if (result.cancelled) {
+          // Cancelled part-way: a repeatable effect is simply redone; any other may have happened.
+          await (kind.repeatable ? claim.release() : claim.abandon());
+          throw new ToolCancelledError(uses);
+        }
+        if (!result.applied) {
+          // The kind refused or failed: no effect recorded, a later attempt runs it again.
+          await claim.release();
+          return result.result;
+        }
+        return answerFrom(await claim.commit(record(result.result)), callHash, ctx.idempotencyKey);
+      } finally {
+        // An unexpected throw (the ledger's disk): never leave a live claim behind for others to wait on.
+        if (!ended) await claim.release().catch(() => undefined);
+      }
     },
   };
+}
+
+/**
+ * Runs the kind and checks its answer. `applied`: the kind returned, so its
+ * effect happened (even when the answer breaks the result schema);
+ * `cancelled`: it threw after the call's signal was aborted.
+ */
+async function apply(kind: ToolKind, uses: string, args: Json, config: ToolConfig, ctx: Omit<ToolContext, 'config'>): Promise<{ result: ToolRunResult; applied: boolean; cancelled: boolean }> {
+  let output: Json;
+  try {
+    output = await kind.run(args, { ...ctx, config });
+  } catch (err) {
+    if (ctx.signal.aborted) return { result: fail(`${uses} was cancelled`), applied: false, cancelled: true };
+    if (err instanceof ToolError) return { result: fail(err.message), applied: false, cancelled: false };
+    return { result: fail(`${uses} failed: ${messageOf(err)}`), applied: false, cancelled: false };
+  }
+  if (!isJson(output)) return { result: fail(`${uses} returned a value that is not JSON (a bug in the tool kind)`), applied: true, cancelled: false };
+  const resultProblems = validateJson(kind.resultSchema, output);
+  if (resultProblems.length > 0) return { result: fail(`${uses} returned a result that does not match its result schema (a bug in the tool kind): ${resultProblems.join('; ')}`), applied: true, cancelled: false };
+  return { result: { ok: true, output, error: null }, applied: true, cancelled: false };
+}
+
+/** A recorded result, unless the key was recorded for a different call. */
+function answerFrom(done: EffectRecord, callHash: string, key: string): ToolRunResult {
+  if (done.callHash !== callHash) return fail(`idempotency key ${key} was already used for a different ${done.uses} call; the caller must give each call its own key`);
+  return done.result;
 }

@@ -34,6 +34,12 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Where effects are recorded; without it a tool call is at-least-once. */
   ledger?: EffectLedger;
+  /**
+   * How long another attempt's claim on this key may go unrefreshed before
+   * this attempt takes it over (see `EffectLedger.acquire`); the activity
+   * derives it from its heartbeat timeout. Default: the ledger's (60 s).
+   */
+  claimStaleMs?: number;
 }
 
 export interface ToolKind {
@@ -54,6 +60,14 @@ export interface ToolKind {
    * of running it again (fs.write, http.post). Default: false (at-least-once).
    */
   deduplicate?: boolean;
+  /**
+   * With `deduplicate`: applying the effect twice leaves the same state as
+   * once (fs.write of known content). When an attempt died while applying
+   * the effect, the next one applies it again only for such kinds; for the
+   * others it answers that the outcome is unknown instead of risking a
+   * second application. Default: false.
+   */
+  repeatable?: boolean;
   /** Checks the schema cannot express (allow-list syntax, durations). Returns error sentences. */
   checkConfig?(config: ToolConfig): string[];
   /** Extra text for the model's function description (e.g. the allowed commands). */

@@ -29,7 +29,7 @@ function schemaField(v: unknown, field: string, where: string): JSONSchema {
 /** Turns one exported value into a checked ToolKind (functions wrapped so their answers are checked too). */
 export function toToolKind(value: unknown, where: string): ToolKind {
   if (!isObject(value)) throw new ToolModuleError(where, 'a tool kind must be an object');
-  const { uses, description, effect, run, argsSchema, checkConfig, describeConfig, deduplicate } = value;
+  const { uses, description, effect, run, argsSchema, checkConfig, describeConfig, deduplicate, repeatable } = value;
   if (typeof uses !== 'string' || uses.length > 64 || !USES_RE.test(uses)) throw new ToolModuleError(where, `uses must be a dotted lower-case name such as "acme.word-count", got ${JSON.stringify(uses)}`);
   const at = `${where} (${uses})`;
   if (typeof description !== 'string' || description.trim() === '') throw new ToolModuleError(at, 'description must be a non-empty string');
@@ -37,6 +37,7 @@ export function toToolKind(value: unknown, where: string): ToolKind {
   if (!eff) throw new ToolModuleError(at, `effect must be one of ${EFFECTS.join(', ')}`);
   if (typeof run !== 'function') throw new ToolModuleError(at, 'run(args, ctx) must be a function');
   if (deduplicate !== undefined && typeof deduplicate !== 'boolean') throw new ToolModuleError(at, 'deduplicate must be a boolean');
+  if (repeatable !== undefined && typeof repeatable !== 'boolean') throw new ToolModuleError(at, 'repeatable must be a boolean');
   if (checkConfig !== undefined && typeof checkConfig !== 'function') throw new ToolModuleError(at, 'checkConfig must be a function');
   if (describeConfig !== undefined && typeof describeConfig !== 'function') throw new ToolModuleError(at, 'describeConfig must be a function');
   const configSchema = schemaField(value['configSchema'], 'configSchema', at);
@@ -62,6 +63,7 @@ export function toToolKind(value: unknown, where: string): ToolKind {
     },
   };
   if (deduplicate !== undefined) kind.deduplicate = deduplicate;
+  if (repeatable !== undefined) kind.repeatable = repeatable;
   if (typeof checkConfig === 'function') {
     kind.checkConfig = (config) => {
       const out: unknown = checkConfig.call(value, config);
