@@ -32,6 +32,7 @@ export const CODES = {
   SF111: 'item listed twice',
   SF112: 'shell or http tool without an allow list',
   SF113: 'invalid JSON Schema in inputs or output.schema',
+  SF114: 'unsafe or invalid regular expression in a schema pattern',
   SF119: 'other shape error',
 
   // References and meaning.

@@ -20,6 +20,7 @@ import { has, int, isMap, list, map, num, own, str, toJson } from './json';
 import type { JsonMap } from './json';
 import { join } from './pointer';
 import { nameList, quote, subjectOf, suggest } from './describe';
+import { patternProblems } from './regex-safety';
 
 export type UnhashedIR = Omit<SwarmIR, 'sha256'>;
 
@@ -69,6 +70,8 @@ export function compileDefinition(root: JsonMap, lineOf: (ptr: string) => number
   checkStepIds(ctx, steps);
   const compiledSteps = compileSteps(ctx, own(root, 'steps'), '/steps', TOP_SCOPE);
   const output = has(root, 'output') ? compileValue(ctx, own(root, 'output'), '/output', TOP_SCOPE) : null;
+  // Schema patterns that backtrack exponentially (ReDoS) are refused: SF114.
+  problems.push(...patternProblems(root, steps));
 
   const ir: UnhashedIR = {
     irVersion: IR_VERSION,

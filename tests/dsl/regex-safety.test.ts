@@ -1,0 +1,102 @@
+/**
+ * dsl/regex-safety.ts: patterns that backtrack exponentially are refused,
+ * common safe ones are accepted, and each refused one really is slow (the
+ * check is tested against the engine, not only against itself).
+ */
+import { regexFinding, schemaPatterns, unsafePatterns, MAX_PATTERN_LENGTH } from '../../dsl/regex-safety';
+
+const EVIL = [
+  '^(a+)+$',
+  '(a*)*b',
+  '^(a|a)*$',
+  '^(a|aa)+$',
+  '^(a|ab)*c$',
+  '^(\\w+\\s?)*$',
+  '^([a-zA-Z0-9])(([\\-.]|[_]+)?([a-zA-Z0-9]+))*(@){1}[a-z0-9]+[.]{1}(([a-z]{2,3})|([a-z]{2,3}[.]{1}[a-z]{2,3}))$',
+  '^(\\.a+a+)+$',
+  '(a?){2,}',
+  '^(x+x+)+y$',
+  '((a+)b?)+$',
+  '^(.*?,){11}P',
+  '^(a|)+$',
+  '(\\d+|\\d+\\.)*$',
+  '^(([a-z])+.)+[A-Z]([a-z])+$',
+  '(?=(a+)+b)',
+  '^(a)\\1*(a\\1)+$',
+  '^(\\p{L}+)*$',
+];
+
+const SAFE = [
+  '^[a-z][a-z0-9-]{0,62}$',
+  '^\\d{4}-\\d{2}-\\d{2}$',
+  '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$',
+  '^[\\w.+-]+@[\\w-]+(\\.[\\w-]+)+$',
+  '^(?:[a-z0-9-]+\\.)+[a-z]{2,}$',
+  '^(\\d{1,3}\\.){3}\\d{1,3}$',
+  '^(https?|ftp)://[^\\s/$.?#].[^\\s]*$',
+  '^(ab?)+$',
+  '^(a|b)*$',
+  '^[A-Z]{3}$',
+  '^(?<year>\\d{4})-(?<month>\\d{2})$',
+  '\\u{1F600}+',
+  '^[\\u0041-\\u005A]+$',
+  '^\\p{Lu}\\p{Ll}*$',
+  '^(?!-)[a-z-]+$',
+  'foo',
+  '^(?:\\s*,\\s*[a-z]+)*$',
+];
+
+test.each(EVIL)('refuses %s', (p) => {
+  const f = regexFinding(p);
+  expect(f).not.toBeNull();
+  expect(f?.reason).toMatch(/repeats|back-reference/);
+  expect(p.slice(f?.offset ?? 0)).toContain((f?.fragment ?? '').replace(/\.\.\.$/, ''));
+});
+
+test.each(SAFE)('accepts %s', (p) => {
+  expect(regexFinding(p)).toBeNull();
+});
+
+test('the refused ones it calls exponential are slow in the engine, and the accepted ones are not', () => {
+  const time = (re: RegExp, s: string): number => {
+    const t0 = process.hrtime.bigint();
+    re.test(s);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  // 22 characters: enough to show doubling without making the test slow.
+  expect(time(new RegExp('^(a+)+$', 'u'), `${'a'.repeat(22)}!`)).toBeGreaterThan(20);
+  for (const p of SAFE) expect(time(new RegExp(p, 'u'), `${'a'.repeat(2000)}!`)).toBeLessThan(200);
+});
+
+test('invalid, unanalysable and overlong patterns are refused with a reason', () => {
+  expect(regexFinding('(')?.reason).toMatch(/not a valid regular expression.*u flag/);
+  expect(regexFinding('\\-')?.reason).toMatch(/not a valid regular expression/);
+  expect(regexFinding('a'.repeat(MAX_PATTERN_LENGTH + 1))?.reason).toMatch(/longer than 4096/);
+});
+
+test('schemaPatterns follows schema keywords, not data', () => {
+  const schema = {
+    type: 'object',
+    properties: { pattern: { type: 'string', pattern: '^a$' }, x: { const: { pattern: '(a+)+' } } },
+    patternProperties: { '^k-': { pattern: '^b$' } },
+    $defs: { n: { items: [{ pattern: '^c$' }] } },
+    default: { pattern: '(a+)+' },
+  };
+  expect(schemaPatterns(schema, '/inputs')).toEqual([
+    { ptr: '/inputs/properties/pattern/pattern', pattern: '^a$', onKeys: false },
+    { ptr: '/inputs/patternProperties/^k-', pattern: '^k-', onKeys: true },
+    { ptr: '/inputs/patternProperties/^k-/pattern', pattern: '^b$', onKeys: false },
+    { ptr: '/inputs/$defs/n/items/0/pattern', pattern: '^c$', onKeys: false },
+  ]);
+});
+
+test('unsafePatterns locates each refused pattern and names it', () => {
+  const problems = unsafePatterns([
+    { schema: { properties: { x: { pattern: '^(a+)+$' } }, patternProperties: { '(b|b)*': {} } }, ptr: '/inputs' },
+    { schema: { type: 'string', pattern: '^ok$' }, ptr: '/steps/0/output/schema' },
+  ]);
+  expect(problems).toEqual([
+    { ptr: '/inputs/properties/x/pattern', at: 'value', message: expect.stringMatching(/^the pattern "\^\(a\+\)\+\$" of inputs\.properties\.x is refused \(at "\(a\+\)\+"\): it repeats a part that holds another repetition/) },
+    { ptr: '/inputs/patternProperties/(b|b)*', at: 'key', message: expect.stringMatching(/^the patternProperties key "\(b\|b\)\*" of inputs is refused: it repeats a choice/) },
+  ]);
+});
