@@ -4,7 +4,7 @@
  * a cursor offset finds its node).
  */
 import { Scalar, isAlias, isMap, isPair, isScalar, isSeq } from 'yaml';
-import type { Document, Node } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import type { Diagnostic, Problem } from './diagnostic';
 import type { SourceText } from './document';
 import { join, segments } from './pointer';
@@ -24,7 +24,7 @@ export function nodeAtPointer(doc: Document, ptr: string): NodeAt {
   for (const seg of segments(ptr)) {
     node = deref(doc, node);
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === seg);
+      const pair = pairOf(node, seg);
       if (!pair) return { node, key, exact: false };
       key = asNode(pair.key);
       const value = asNode(pair.value);
@@ -39,6 +39,46 @@ export function nodeAtPointer(doc: Document, ptr: string): NodeAt {
     } else return { node, key, exact: false };
   }
   return { node, key, exact: true };
+}
+
+/** A mapping's entries by key text, the first of duplicates (what a linear search would find). */
+interface PairIndex {
+  /** The items array indexed, and its length then: a replaced or resized array is indexed again. */
+  items: unknown[];
+  length: number;
+  byKey: Map<string, { pair: Pair; at: number }>;
+}
+
+const pairIndexes = new WeakMap<YAMLMap, PairIndex>();
+
+/**
+ * The entry of a mapping with key text `seg`. Every diagnostic is located
+ * through here, so a linear search per lookup made a file with many problems
+ * cost problems x keys (1 MiB of unknown keys: minutes of CPU). The index is
+ * built once per mapping on its first lookup and rebuilt when the mapping's
+ * items array is replaced or changes length (yaml's set/delete, the merge in
+ * to-yaml.ts); a hit is checked against the array, so an entry edited in place
+ * is searched for again.
+ */
+function pairOf(map: YAMLMap, seg: string): Pair | undefined {
+  const items: unknown[] = map.items;
+  let index = pairIndexes.get(map);
+  if (!index || index.items !== items || index.length !== items.length) {
+    const byKey = new Map<string, { pair: Pair; at: number }>();
+    items.forEach((p, at) => {
+      if (!isPair(p) || !isScalar(p.key)) return;
+      const k = String(p.key.value);
+      if (!byKey.has(k)) byKey.set(k, { pair: p, at });
+    });
+    index = { items, length: items.length, byKey };
+    pairIndexes.set(map, index);
+  }
+  const hit = index.byKey.get(seg);
+  if (!hit) return undefined;
+  const p = items[hit.at];
+  if (p === hit.pair && isScalar(hit.pair.key) && String(hit.pair.key.value) === seg) return hit.pair;
+  pairIndexes.delete(map);
+  return map.items.find((q): q is Pair => isPair(q) && isScalar(q.key) && String(q.key.value) === seg);
 }
 
 function asNode(v: unknown): Node | null {

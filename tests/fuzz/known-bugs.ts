@@ -13,8 +13,6 @@ import type { FuzzFailure } from './stats';
 export const KNOWN_BUGS = {
   'dsl-irtoyaml-folding':
     'irToYaml folds long strings at 80 columns: (a) a continuation line that starts with "[" or "{" is read by the nesting pre-scan (dsl/prescan.ts) as flow nesting, so the YAML it wrote is refused with SF003; (b) a valid document near 1 MiB grows by the folding indentation past the limit and is refused with SF001',
-  'dsl-quadratic-locate':
-    'every diagnostic is located by a linear search of its mapping (dsl/locate.ts nodeAtPointer), so a document with many problems costs diagnostics x keys: 1 MiB of unknown top-level keys takes about 140 s of CPU in validate (POST /v1/validate blocks the API that long)',
   'api-deep-input-500':
     'POST /v1/runs (and signals) with JSON nested ~10,000 deep in "input"/"payload": the payload converter (JSON.stringify) or the inputs-schema check (@cfworker/json-schema, recursive $ref) overflows the stack: 500 instead of 400',
   'api-redos-inputs-pattern':
@@ -29,9 +27,9 @@ export function knownDslBug(f: FuzzFailure): KnownBugId | null {
   return null;
 }
 
-/** The known bug a too-slow pathological document (pathological.ts) is, or null: a flood of diagnostics is dsl-quadratic-locate. */
-export function knownSlowShape(diagnostics: number): KnownBugId | null {
-  return diagnostics >= 1000 ? 'dsl-quadratic-locate' : null;
+/** The known bug a too-slow pathological document (pathological.ts) is, or null (none is known: locating diagnostics is linear now). */
+export function knownSlowShape(_diagnostics: number): KnownBugId | null {
+  return null;
 }
 
 /** Deepest nesting of JSON brackets outside strings (a linear scan; bytes, not parsed). */
