@@ -7,9 +7,9 @@
 import * as wf from '@temporalio/workflow';
 import type { Json } from '../dsl/ir';
 import type { AgentTurnResult, ToolCallResult, ToolResultRef } from '../activities/contracts';
-import { act } from './act';
+import { callActivity, retryPolicy } from './retry';
 import { tokenEstimate } from './budget';
-import { errorMessage, leaseGrantSignal, leaseRequestSignal, retryPolicy } from './swarm';
+import { errorMessage, leaseGrantSignal, leaseRequestSignal } from './swarm';
 import { SWARM_TASK_QUEUE, inferenceTaskQueue, type AgentResult, type AgentWorkflowInput, type Usage } from './types';
 
 const AGENT_EVENT_THRESHOLD = 2000;
@@ -72,6 +72,8 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentRes
     heartbeatTimeout: input.heartbeatTimeoutMs,
     retry: retryPolicy(input.retry),
   };
+  // Infrastructure failures are retried until the run's deadline (or, for a child of an older root, the step's timeout or a day).
+  const retryUntil = input.deadlineAt ?? wf.workflowInfo().startTime.getTime() + (input.timeoutMs ?? 86_400_000);
 
   for (;;) {
     const info = wf.workflowInfo();
@@ -82,7 +84,8 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentRes
     const mustAnswer = turn >= agent.maxTurns - 1;
     const want = { steps: 1, tokens: tokenEstimate(model.maxTokens, lastPromptTokens) };
     if (!(await ensure(want))) return done('budget_exhausted', null, 'the run budget is used up');
-    const r: AgentTurnResult = await act<'agentTurn'>(
+    const summary = `${input.agentName} turn ${turn + 1}`;
+    const r: AgentTurnResult = await callActivity(
       'agentTurn',
       [
         {
@@ -100,7 +103,8 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentRes
           turn,
         },
       ],
-      { ...turnOptions, summary: `${input.agentName} turn ${turn + 1}` },
+      { taskQueue: inferenceTaskQueue(model.pool), summary, attemptTimeoutMs: 600_000, heartbeatTimeoutMs: input.heartbeatTimeoutMs, retry: input.retry, retryUntil },
+      { ...turnOptions, summary },
     );
     turn++;
     spend({ steps: 1, tokens: r.usage.promptTokens + r.usage.completionTokens });
@@ -119,10 +123,13 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentRes
           else if (call.argumentsError) res = { ok: false, output: null, resultRef: null, error: `the arguments are not valid JSON: ${call.argumentsError}` };
           else {
             try {
-              res = await act<'toolCall'>(
+              const summary = `${input.agentName} tool ${call.name}`;
+              // A tool's own error comes back as a result ({ ok: false }); what throws is infrastructure or a bug.
+              res = await callActivity(
                 'toolCall',
                 [{ ctx: { ...ctx, idempotencyKey: `${input.idempotencyKey}#t${turn}.c${i}` }, tool: call.name, uses: tool.uses, config: tool.with, args: call.arguments, storeResult: true }],
-                { taskQueue: SWARM_TASK_QUEUE, startToCloseTimeout: 300_000, heartbeatTimeout: input.heartbeatTimeoutMs, retry: { maximumAttempts: 3 }, summary: `${input.agentName} tool ${call.name}` },
+                { taskQueue: SWARM_TASK_QUEUE, summary, attemptTimeoutMs: 300_000, heartbeatTimeoutMs: input.heartbeatTimeoutMs, retry: input.retry, retryUntil },
+                { taskQueue: SWARM_TASK_QUEUE, startToCloseTimeout: 300_000, heartbeatTimeout: input.heartbeatTimeoutMs, retry: { maximumAttempts: 3 }, summary },
               );
             } catch (err) {
               res = { ok: false, output: null, resultRef: null, error: errorMessage(err) };

@@ -8,9 +8,10 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { Json, StepIR, SwarmIR, ValueIR, RetryIR } from '../dsl/ir';
+import type { SwarmActivities } from '../activities/registry';
 import { evaluateValue } from '../dsl/expr';
 import type { ExprScope, StepContext } from '../activities/contracts';
-import { act } from './act';
+import { callActivity, retryPolicy } from './retry';
 import type { SwarmMetricsSinks } from '../runtime/metrics';
 
 /** The run's end, for the worker's Prometheus metrics (runtime/metrics.ts; not called on replay). */
@@ -47,6 +48,8 @@ const DEFAULT_EVENT_THRESHOLD = 3000;
 const DEFAULT_BYTES_THRESHOLD = 2 * 1024 * 1024;
 const EVENT_LOG_SIZE = 2000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
+/** Run resolution: its failures are problems of the definition (non-retryable) or of the store. */
+const RESOLVE_RETRY: RetryIR = { maxAttempts: 3, initialIntervalMs: 1000, backoffCoefficient: 2, maxIntervalMs: 10_000 };
 
 interface Frame {
   scope: StepsScope;
@@ -141,12 +144,13 @@ class SwarmRun {
     this.upsertSearch(true);
     if (!this.input.resolved) {
       try {
-        this.input.resolved = await act<'resolveRun'>('resolveRun', [{ ir: this.ir }], {
-          taskQueue: SWARM_TASK_QUEUE,
-          startToCloseTimeout: 60_000,
-          retry: { maximumAttempts: 3 },
-          summary: 'resolve skills, called swarms, pools and tools',
-        });
+        const summary = 'resolve skills, called swarms, pools and tools';
+        this.input.resolved = await callActivity(
+          'resolveRun',
+          [{ ir: this.ir }],
+          { taskQueue: SWARM_TASK_QUEUE, summary, attemptTimeoutMs: 60_000, heartbeatTimeoutMs: null, retry: RESOLVE_RETRY, retryUntil: this.deadlineAt },
+          { taskQueue: SWARM_TASK_QUEUE, startToCloseTimeout: 60_000, retry: { maximumAttempts: 3 }, summary },
+        );
       } catch (err) {
         this.status = 'failed';
         const error = errorMessage(err);
@@ -379,14 +383,15 @@ class SwarmRun {
     };
   }
 
-  private activityOptions(step: StepIR, defaultTimeoutMs: number, taskQueue: string, summary: string): wf.ActivityOptions {
-    return {
-      taskQueue,
-      startToCloseTimeout: step.timeoutMs ?? defaultTimeoutMs,
-      heartbeatTimeout: this.heartbeatTimeoutMs,
-      retry: retryPolicy(step.retry),
-      summary,
-    };
+  /** Schedules a step's activity by the retry rule of workflows/retry.ts. */
+  private call<K extends 'llmStep' | 'toolCall' | 'captureSkill'>(name: K, args: Parameters<SwarmActivities[K]>, step: StepIR, defaultTimeoutMs: number, taskQueue: string, summary: string) {
+    const attemptTimeoutMs = step.timeoutMs ?? defaultTimeoutMs;
+    return callActivity(
+      name,
+      args,
+      { taskQueue, summary, attemptTimeoutMs, heartbeatTimeoutMs: this.heartbeatTimeoutMs, retry: step.retry, retryUntil: this.deadlineAt },
+      { taskQueue, startToCloseTimeout: attemptTimeoutMs, heartbeatTimeout: this.heartbeatTimeoutMs, retry: retryPolicy(step.retry), summary },
+    );
   }
 
   private reserve(want: Usage): void {
@@ -401,10 +406,13 @@ class SwarmRun {
     this.reserve(reservation);
     let spent = { steps: 1, tokens: 0 };
     try {
-      const r = await act<'llmStep'>(
+      const r = await this.call(
         'llmStep',
         [{ ctx: this.ctx(step, frame), model, prompt: step.prompt, system: step.system, outputSchema: step.outputSchema, scope: this.exprScope(frame, [step.prompt, step.system]) }],
-        this.activityOptions(step, 600_000, inferenceTaskQueue(model.pool), `llm ${step.id}${frame.path} (${model.model})`),
+        step,
+        600_000,
+        inferenceTaskQueue(model.pool),
+        `llm ${step.id}${frame.path} (${model.model})`,
       );
       spent = { steps: 1, tokens: r.usage.promptTokens + r.usage.completionTokens };
       return { output: r.output, status: 'succeeded', transcripts: r.transcript ? [r.transcript] : [] };
@@ -420,10 +428,13 @@ class SwarmRun {
     const reservation = { steps: 1, tokens: 0 };
     this.reserve(reservation);
     try {
-      const r = await act<'toolCall'>(
+      const r = await this.call(
         'toolCall',
         [{ ctx: this.ctx(step, frame), tool: step.tool, uses: tool.uses, config: tool.with, argsTemplate: step.with, scope: this.exprScope(frame, [step.with]), storeResult: false }],
-        this.activityOptions(step, 300_000, SWARM_TASK_QUEUE, `tool ${step.id}${frame.path} (${tool.uses})`),
+        step,
+        300_000,
+        SWARM_TASK_QUEUE,
+        `tool ${step.id}${frame.path} (${tool.uses})`,
       );
       if (!r.ok) throw new StepFailed(step.id, `tool "${step.tool}" (${tool.uses}) failed: ${r.error ?? 'unknown error'}`);
       return { output: r.output, status: 'succeeded' };
@@ -443,10 +454,13 @@ class SwarmRun {
     this.reserve(reservation);
     let spent = { steps: 1, tokens: 0 };
     try {
-      const r = await act<'captureSkill'>(
+      const r = await this.call(
         'captureSkill',
         [{ ctx: this.ctx(step, frame), skill: step.skill, description: step.description, from: { stepId: step.from, output: from.output, transcripts: from.transcripts ?? [] }, model }],
-        this.activityOptions(step, 600_000, inferenceTaskQueue(model.pool), `captureSkill ${step.skill} from ${step.from}`),
+        step,
+        600_000,
+        inferenceTaskQueue(model.pool),
+        `captureSkill ${step.skill} from ${step.from}`,
       );
       spent = { steps: 1, tokens: 0 };
       return { output: { name: r.name, version: r.version, hash: r.hash, created: r.created }, status: 'succeeded' };
@@ -519,6 +533,7 @@ class SwarmRun {
         timeoutMs: step.timeoutMs,
         retry: step.retry,
         heartbeatTimeoutMs: this.heartbeatTimeoutMs,
+        deadlineAt: this.deadlineAt,
       };
       const r: AgentResult = await wf.executeChild('agentWorkflow', {
         workflowId,
@@ -706,11 +721,6 @@ function pick<T>(obj: Record<string, T>, keys: string[]): Record<string, T> {
   const out: Record<string, T> = {};
   for (const k of keys) if (Object.prototype.hasOwnProperty.call(obj, k)) out[k] = obj[k] as T;
   return out;
-}
-
-export function retryPolicy(r: RetryIR | null): wf.RetryPolicy {
-  if (!r) return { maximumAttempts: 5, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 60_000 };
-  return { maximumAttempts: r.maxAttempts, initialInterval: r.initialIntervalMs, backoffCoefficient: r.backoffCoefficient, maximumInterval: r.maxIntervalMs };
 }
 
 /**

@@ -144,6 +144,8 @@ export interface AgentWorkflowInput {
   timeoutMs: number | null;
   retry: import('../dsl/ir').RetryIR | null;
   heartbeatTimeoutMs: number;
+  /** Epoch ms of the run's deadline: infrastructure failures of the agent's calls are retried until then (absent from older roots). */
+  deadlineAt?: number;
   /** Set on continue-as-new of a long agent. */
   carried?: {
     conversation: string | null;
