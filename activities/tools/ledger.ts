@@ -61,6 +61,17 @@ export interface ClaimHolder {
   state: 'running' | 'abandoned';
 }
 
+/** A line of `claims.jsonl` (see `FileEffectLedger`). */
+export interface ClaimEvent {
+  at: string;
+  key: string;
+  /** waited: another live attempt held the key (ms: how long until its record or its end); took-over: its claimant was gone; recovered: it had logged the effect, its record was completed. */
+  event: 'waited' | 'took-over' | 'recovered';
+  ms?: number;
+  reason?: string;
+  from?: ClaimHolder | null;
+}
+
 /** Why a claim was taken over: its claimant stopped without a record, so the effect may or may not have happened. */
 export interface Takeover {
   /** The previous claimant, or null when its claim file could not be read. */
@@ -252,6 +263,15 @@ export class FileEffectLedger implements EffectLedger {
     return path.join(this.dir, 'effects.jsonl');
   }
 
+  /**
+   * `claims.jsonl`: one line per attempt that found another's claim (waited,
+   * took over, or finished a dead claimant's commit), for operators and the
+   * crash tests to see how often the race happens. Best effort: never fails a call.
+   */
+  private async note(event: ClaimEvent): Promise<void> {
+    await fs.appendFile(path.join(this.dir, 'claims.jsonl'), `${JSON.stringify(event)}\n`).catch(() => undefined);
+  }
+
   async get(key: string): Promise<EffectRecord | null> {
     const file = this.keyFile(key);
     let text: string;
@@ -284,19 +304,33 @@ export class FileEffectLedger implements EffectLedger {
     const h = sha256Hex(key);
     await fs.mkdir(this.claimsDir, { recursive: true });
     let pause = 25;
-    let waiting = false;
+    let waitingSince: number | null = null;
+    let waitedFor: ClaimHolder | null = null;
+    const waited = async (): Promise<void> => {
+      if (waitingSince !== null) await this.note({ at: new Date().toISOString(), key, event: 'waited', ms: Date.now() - waitingSince, from: waitedFor });
+      waitingSince = null;
+    };
     for (;;) {
       const done = await this.get(key);
-      if (done) return { done };
-      if (opts.signal?.aborted) throw new LedgerWaitCancelledError(key);
+      if (done) {
+        await waited();
+        // Claims a crash left after the record (between linking and cleaning up) are never read again.
+        await this.removeClaims(h);
+        return { done };
+      }
+      if (opts.signal?.aborted) {
+        await waited();
+        throw new LedgerWaitCancelledError(key);
+      }
       const top = await this.topClaim(h);
       let gen = 0;
       let takeover: Takeover | null = null;
       if (top) {
         const dead = this.deadReason(top, staleMs);
         if (dead === null) {
-          if (!waiting) {
-            waiting = true;
+          if (waitingSince === null) {
+            waitingSince = Date.now();
+            waitedFor = top.holder;
             opts.onWait?.(top.holder);
           }
           await sleep(pause, opts.signal);
@@ -309,6 +343,7 @@ export class FileEffectLedger implements EffectLedger {
       const holder: ClaimHolder = { host: HOST, pid: process.pid, started: OWN_START, token: randomToken(), at: new Date().toISOString(), state: 'running' };
       const file = path.join(this.claimsDir, `${h}.${gen}.json`);
       if (!(await createWhole(file, JSON.stringify(holder)))) continue; // another attempt claimed (or took over) first
+      await waited();
       // A record committed between our look and our claim: the claimant removes claims only after its record.
       const committed = await this.get(key);
       if (committed) {
@@ -321,8 +356,10 @@ export class FileEffectLedger implements EffectLedger {
         if (logged) {
           const standing = await this.logAndRecord(key, logged, false);
           await this.removeClaims(h);
+          await this.note({ at: new Date().toISOString(), key, event: 'recovered', reason: takeover.reason, from: takeover.from });
           return { done: standing };
         }
+        await this.note({ at: new Date().toISOString(), key, event: 'took-over', reason: takeover.reason, from: takeover.from });
       }
       return { claim: this.heldClaim(key, h, file, holder, takeover, staleMs) };
     }

@@ -6,11 +6,13 @@
  * retry will skip the effect), `readEffectLog` must hold that key, or the
  * chaos audit cannot count the effect.
  *
- * KNOWN BUG, found by the crash tests (see docs/chaos.md): `put` links the
- * key record before it appends the log line, so a crash between the two
- * leaves an applied effect out of the log. This test is marked `failing`
- * until activities/tools/ledger.ts appends first; then jest reports it and
- * `.failing` must go.
+ * This found a bug (docs/chaos.md, finding 3): `put` linked the key record
+ * before it appended the log line, so a crash between the two left an
+ * applied effect out of the log. `put` now appends first; a crash between
+ * the two leaves a logged effect without a record, which a retry logs again
+ * (the truth: it applied it again). The claim path that deduplicated kinds
+ * take (`acquire` / `commit`) is killed at each point in
+ * tests/tools/ledger.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -40,7 +42,7 @@ function putAndDieAt(dir: string, op: (typeof OPS)[number], key: string): string
 const describeLedger = fs.existsSync(LEDGER_JS) ? describe : describe.skip;
 
 describeLedger('the effect ledger killed inside put()', () => {
-  test.failing('a record that get() returns is always in the effect log, wherever the crash lands', async () => {
+  test('a record that get() returns is always in the effect log, wherever the crash lands', async () => {
     const problems: string[] = [];
     for (const op of OPS) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarmflow-ledger-'));

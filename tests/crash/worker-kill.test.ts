@@ -70,11 +70,10 @@ describeChaos('crash: workers killed with SIGKILL mid-run', () => {
     expect(run.faultsDuring).toBe(KILLS);
   }
 
-  // KNOWN BUG (open in issues 4 and 9): under load, a tool activity whose heartbeat is late is retried
-  // while the first attempt still runs; both pass the ledger's check before either records, so the
-  // effect happens twice (seen: 17 of 200 keys doubled in CI). The fix is a claim written before the
-  // effect (check-then-act made atomic). Until then this test runs only with SWARMFLOW_KNOWN_BUGS=1.
-  (process.env.SWARMFLOW_KNOWN_BUGS === '1' ? test : test.skip)('5 SIGKILLs during a 100-sub-agent fan-out: the undisturbed result, every effect once', async () => {
+  // This test found the double application of a tool effect by a retry that ran while its first attempt
+  // still did (17 of 200 keys doubled): the effect ledger now claims a key atomically before the effect,
+  // and a second attempt waits for the first one's record (activities/tools/ledger.ts, docs/tools.md).
+  test('5 SIGKILLs during a 100-sub-agent fan-out: the undisturbed result, every effect once', async () => {
     const w = fanOut(100);
     expectUndisturbed(await killDuring('SIGKILL x5, fan-out', w, 'fanout'), w);
   }, 300_000);
