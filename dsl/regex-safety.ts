@@ -500,6 +500,40 @@ function checkRepeat(r: Extract<Node, { t: 'repeat' }>): string | null {
 }
 
 /**
+ * The longest run of unbounded repetitions in one sequence in which each can
+ * trade characters with the next (nothing fences them apart): k of them
+ * backtrack in about n^k steps on a failing text of length n. An unanchored
+ * pattern is tried at every start, as if it began with `[\s\S]*?`.
+ */
+function longestChain(items: Node[], unanchored: boolean): { length: number; start: number; end: number } {
+  let best = { length: 0, start: 0, end: 0 };
+  let run = unanchored ? 1 : 0;
+  let prev: CharSet | null = unanchored ? ANY : null;
+  let runStart = items[0]?.start ?? 0;
+  let between: Node[] = [];
+  for (const x of items) {
+    const xi = info(x);
+    if (xi.max !== Infinity || !variable(x)) {
+      between.push(x);
+      continue;
+    }
+    const fence = prev !== null && between.some((y) => isChar(y) && !overlaps(y.set, prev as CharSet) && !overlaps(y.set, xi.all));
+    if (prev !== null && overlaps(prev, xi.all) && !fence) run++;
+    else {
+      run = 1;
+      runStart = x.start;
+    }
+    prev = xi.all;
+    between = [];
+    if (run > best.length) best = { length: run, start: runStart, end: x.end };
+  }
+  return best;
+}
+
+/** Most repetitions a chain may have: n^2 on the API's bounded strings is fast, n^3 on 1,000 characters takes seconds. */
+const MAX_CHAIN = 2;
+
+/**
  * Why a JSON Schema pattern is refused, or null when it is accepted. The
  * pattern must be valid with the `u` flag (what JSON Schema validators use).
  */
@@ -524,10 +558,23 @@ export function regexFinding(pattern: string): RegexFinding | null {
     if (!(e instanceof UnanalysableError)) throw e;
     return { reason: 'swarmflow cannot analyse it for catastrophic backtracking; simplify it', fragment: frag(e.offset, e.offset + 20), offset: e.offset };
   }
-  for (const n of allNodes(tree)) {
+  const nodes = allNodes(tree);
+  for (const n of nodes) {
     if (n.t !== 'repeat' || n.max < 2) continue;
     const reason = checkRepeat(n);
     if (reason) return { reason, fragment: frag(n.start, n.end), offset: n.start };
+  }
+  // Top-level alternatives are each tried at every start unless anchored with ^.
+  const tops = tree.t === 'alt' ? tree.alts : [tree];
+  for (const n of nodes) {
+    if (n.t !== 'seq') continue;
+    const items = flatten(n);
+    const unanchored = tops.includes(n) && !(items[0]?.t === 'empty' && pattern[items[0].start] === '^');
+    const chain = longestChain(items, unanchored);
+    if (chain.length > MAX_CHAIN) {
+      const extra = unanchored ? ' (an unanchored pattern is tried at every position: start it with ^)' : '';
+      return { reason: `it has ${chain.length} repetitions in a row that can match the same characters${extra}, so a failing match takes about n^${chain.length} steps; anchor it, separate the repetitions with characters they cannot match, or use fewer of them`, fragment: frag(chain.start, chain.end), offset: chain.start };
+    }
   }
   return null;
 }
