@@ -178,19 +178,20 @@ export function parseClaimHolder(text: string): ClaimHolder | null {
 const DEFAULT_STALE_MS = 60_000;
 const HOST = os.hostname();
 
-/** Field 22 of /proc/<pid>/stat (start time), or null where there is no /proc or no such process. */
-function processStart(pid: number): string | null {
+/** State (field 3) and start time (field 22) of /proc/<pid>/stat, or null where there is no /proc or no such process. */
+function procStat(pid: number): { state: string; start: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19] ?? null;
+    const [state, start] = [rest[0], rest[19]];
+    return state && start ? { state, start } : null;
   } catch {
     return null;
   }
 }
 
-const OWN_START = processStart(process.pid);
+const OWN_START = procStat(process.pid)?.start ?? null;
 
 /** Whether the process that made a claim on this host still runs (the same process, not a reuse of its pid). */
 function processAlive(pid: number, started: string | null): boolean {
@@ -199,9 +200,11 @@ function processAlive(pid: number, started: string | null): boolean {
   } catch (err) {
     if (errnoCode(err) === 'ESRCH') return false;
   }
-  if (started === null) return true;
-  const now = processStart(pid);
-  return now === null || now === started;
+  const now = procStat(pid);
+  if (now === null) return true; // no /proc: kill(0) is all we know
+  // A SIGKILLed process its parent has not reaped yet is a zombie: gone, though its pid answers.
+  if (now.state === 'Z' || now.state === 'X') return false;
+  return started === null || now.start === started;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
