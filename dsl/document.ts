@@ -13,13 +13,28 @@ import type { Problem } from './diagnostic';
 import { DOCUMENT_LIMITS, deepNestingOffset, exceedsSize } from './prescan';
 import { join } from './pointer';
 import { LineIndex } from './lines';
+import { readCommonYaml } from './fast-yaml';
 
 export interface SourceText {
   file: string;
   text: string;
-  /** The parsed document; null when the text was refused before parsing. */
-  doc: Document | null;
+  /**
+   * The parsed document; null when the text was refused before parsing.
+   * When the fast path (dsl/fast-yaml.ts) read the data, the document is
+   * parsed on first read of this property, from the same text with the
+   * same options: only locating a diagnostic or editing the source needs it.
+   */
+  readonly doc: Document | null;
   lines: LineIndex;
+}
+
+export interface ParseOptions {
+  /**
+   * Read the common subset of YAML straight to data and parse the full
+   * Document only when it is needed (default true). False always parses
+   * the Document first: the reference the fast path is tested against.
+   */
+  fastPath?: boolean;
 }
 
 export interface ParsedSource extends SourceText {
@@ -33,7 +48,17 @@ const CORE_TAGS = new Set(
   ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`),
 );
 
-export function parseSource(text: string, file: string): ParsedSource {
+/** The `yaml` package's options for a swarm file: core schema only, duplicate keys reported by TreeReader. */
+const YAML_OPTIONS = {
+  schema: 'core',
+  version: '1.2',
+  merge: false,
+  uniqueKeys: false, // reported below, with both places named
+  prettyErrors: false,
+  strict: true,
+} as const;
+
+export function parseSource(text: string, file: string, options: ParseOptions = {}): ParsedSource {
   const lines = new LineIndex(text);
   const refused = (problem: Problem): ParsedSource => ({ file, text, lines, doc: null, value: undefined, problems: [problem] });
 
@@ -49,14 +74,12 @@ export function parseSource(text: string, file: string): ParsedSource {
   const deep = deepNestingOffset(text);
   if (deep !== null) return refused(tooDeep('', deep));
 
-  const doc = parseYaml(text, {
-    schema: 'core',
-    version: '1.2',
-    merge: false,
-    uniqueKeys: false, // reported below, with both places named
-    prettyErrors: false,
-    strict: true,
-  });
+  if (options.fastPath !== false) {
+    const value = readCommonYaml(text);
+    if (value !== null) return lazySource(file, text, lines, value);
+  }
+
+  const doc = parseYaml(text, YAML_OPTIONS);
 
   const problems: Problem[] = [];
   for (const err of doc.errors) {
@@ -99,6 +122,25 @@ export function parseSource(text: string, file: string): ParsedSource {
   const value = reader.read(contents, 1, '');
   if (reader.fatal) return { file, text, lines, doc, value: undefined, problems };
   return { file, text, lines, doc, value, problems };
+}
+
+/**
+ * The fast path's answer: its data, no problems (it reads only text the full
+ * path would accept), and the Document parsed when first asked for.
+ */
+function lazySource(file: string, text: string, lines: LineIndex, value: unknown): ParsedSource {
+  let doc: Document | undefined;
+  return {
+    file,
+    text,
+    lines,
+    value,
+    problems: [],
+    get doc(): Document {
+      doc ??= parseYaml(text, YAML_OPTIONS);
+      return doc;
+    },
+  };
 }
 
 /** The yaml package's message without its position suffix, as a plain clause. */

@@ -5,7 +5,7 @@
 import type { Diagnostic, Problem } from './diagnostic';
 import type { SwarmIR } from './ir';
 import { parseSource } from './document';
-import type { ParsedSource, SourceText } from './document';
+import type { ParseOptions, ParsedSource, SourceText } from './document';
 import { locate, nodeAtPointer } from './locate';
 import { schemaProblems } from './schema-check';
 import { compileDefinition, hashIR } from './compile';
@@ -18,25 +18,25 @@ export interface ParsedDocument extends SourceText {
 }
 
 /** Parses YAML text with the language's safety limits (size, aliases, depth, keys); no schema or meaning checks. */
-export function parseDocument(text: string, file: string): ParsedDocument {
-  const source = parseSource(text, file);
+export function parseDocument(text: string, file: string, options?: ParseOptions): ParsedDocument {
+  const source = parseSource(text, file, options);
   return { file, text, doc: source.doc, lines: source.lines, value: source.value, diagnostics: sortDiagnostics(source.problems.map((p) => locate(source, p))) };
 }
 
 /** Every error of a definition, in file order; empty when it is valid. Never throws. */
-export function validate(text: string, file: string): Diagnostic[] {
-  return analyse(text, file).diagnostics;
+export function validate(text: string, file: string, options?: ParseOptions): Diagnostic[] {
+  return analyse(text, file, options).diagnostics;
 }
 
 /** Compiles a definition to its IR; `ir` is null whenever there is a diagnostic. Never throws. */
-export function compile(text: string, file: string): { ir: SwarmIR | null; diagnostics: Diagnostic[] } {
-  return analyse(text, file);
+export function compile(text: string, file: string, options?: ParseOptions): { ir: SwarmIR | null; diagnostics: Diagnostic[] } {
+  return analyse(text, file, options);
 }
 
-function analyse(text: string, file: string): { ir: SwarmIR | null; diagnostics: Diagnostic[] } {
+function analyse(text: string, file: string, options?: ParseOptions): { ir: SwarmIR | null; diagnostics: Diagnostic[] } {
   let source: ParsedSource | null = null;
   try {
-    source = parseSource(text, file);
+    source = parseSource(text, file, options);
     const problems: Problem[] = [...source.problems];
     let ir: SwarmIR | null = null;
     const value = source.value;
