@@ -11,6 +11,34 @@ import { freePort, waitForPort } from './ports';
 import { temporalCliPath } from './temporal-cli';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
+/**
+ * Dynamic config every dev server gets (a caller's `dynamicConfig` overrides it).
+ *
+ * The dev server has one history shard, and each shard reads its task queues
+ * (transfer: dispatching workflow and activity tasks to matching; timer;
+ * visibility) at most `*MaxPollRPS` times a second, 20 by default. A serial
+ * step needs two transfer reads (its activity, then the next workflow task),
+ * so the default capped any run at ~10 steps/s (~100 ms a step, ~40 ms of it
+ * waiting per dispatch) while the server sat at a quarter of one core. A
+ * cluster spreads the same limit over hundreds of shards. Reads still happen
+ * only when tasks are written (or every minute), so an idle server stays idle.
+ * Measured (bench/README.md): 97 ms -> ~30 ms per serial step.
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, number>> = {
+  'history.transferProcessorMaxPollRPS': 10_000,
+  'history.timerProcessorMaxPollRPS': 10_000,
+  'history.visibilityProcessorMaxPollRPS': 10_000,
+};
+
+/**
+ * SQLite pragmas for a dev server persisted to a file. The default (rollback
+ * journal, synchronous=FULL) fsyncs on every commit: ~95 ms a serial step.
+ * WAL with synchronous=NORMAL keeps the database consistent after a crash of
+ * the server process (tests/crash/server-restart.test.ts kills it); only an OS
+ * crash or power loss can lose the last commits, which a dev server accepts.
+ */
+export const DEV_SERVER_SQLITE_PRAGMAS: readonly string[] = ['journal_mode=wal', 'synchronous=normal'];
+
 export interface DevServerOptions {
   /** SQLite file; omit for an in-memory server. */
   dbFile?: string;
@@ -71,10 +99,11 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   else args.push('--headless');
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
-    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+    args.push('--db-filename', opts.dbFile);
+    for (const p of DEV_SERVER_SQLITE_PRAGMAS) args.push('--sqlite-pragma', p);
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  for (const [k, v] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries({ ...DEV_SERVER_DYNAMIC_CONFIG, ...opts.dynamicConfig })) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
 
   if (opts.logFile) fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
