@@ -49,7 +49,23 @@ export function deepNestingOffset(text: string, limit: number = DOCUMENT_LIMITS.
   const indents: number[] = [];
   let flow = 0;
   let quote = '';
+  // A block scalar (| or >): the indentation of the line that opened it, the
+  // indentation its content must keep (set by its first line, as the yaml
+  // lexer does; -1 until then), and the one an explicit indentation indicator
+  // (|2) sets instead (-1 when none).
   let blockScalarParent = -1;
+  let blockScalarIndent = -1;
+  let blockScalarExplicit = -1;
+  // What made the current position a value's start: the line start, a "- " or
+  // "? " entry, or a ": " (an explicit block indentation counts from it).
+  let valueCause: 'line' | 'entry' | 'colon' = 'line';
+  // A plain scalar open at the end of the previous line: the indentation a
+  // line must pass to continue it (null when none is open). A continuation
+  // line is text of the scalar, so a "[" or "{" at its start opens nothing
+  // (irToYaml used to fold long strings into such lines).
+  let plainParent: number | null = null;
+  // The same for the plain scalar open on this line.
+  let plainOwner: number | null = null;
   let i = 0;
   while (i < n) {
     const lineStart = i;
@@ -59,22 +75,40 @@ export function deepNestingOffset(text: string, limit: number = DOCUMENT_LIMITS.
       indent++;
     }
     let valueStart = false;
+    plainOwner = null;
     if (quote === '' && flow === 0) {
       const c = text[i];
-      const blank = i >= n || c === '\n' || c === '\r' || c === '#';
-      if (blockScalarParent >= 0 && (blank || indent > blockScalarParent)) {
-        i = endOfLine(text, i) + 1;
-        continue;
+      const empty = i >= n || c === '\n' || c === '\r';
+      const blank = empty || c === '#';
+      if (blockScalarParent >= 0) {
+        if (!empty && blockScalarIndent < 0 && indent > blockScalarParent) blockScalarIndent = blockScalarExplicit >= 0 ? blockScalarExplicit : indent;
+        // Content: empty lines, and lines indented at least as far as the first
+        // one. A less indented line ends the scalar, and may open flow nesting.
+        if (empty || (blockScalarIndent >= 0 && indent >= blockScalarIndent)) {
+          i = endOfLine(text, i) + 1;
+          continue;
+        }
       }
       blockScalarParent = -1;
+      blockScalarIndent = -1;
+      blockScalarExplicit = -1;
       if (blank) {
+        // Empty lines belong to an open plain scalar; a comment ends it.
+        if (!empty) plainParent = null;
         i = endOfLine(text, i) + 1;
         continue;
       }
-      while (indents.length > 0 && (indents[indents.length - 1] ?? 0) >= indent) indents.pop();
-      indents.push(indent);
-      if (indents.length > limit) return i;
-      valueStart = true;
+      if (plainParent !== null && indent > plainParent) {
+        // Continues the plain scalar: no new node, no indentation level.
+        plainOwner = plainParent;
+      } else {
+        plainParent = null;
+        while (indents.length > 0 && (indents[indents.length - 1] ?? 0) >= indent) indents.pop();
+        indents.push(indent);
+        if (indents.length > limit) return i;
+        valueStart = true;
+        valueCause = 'line';
+      }
     }
     while (i < n && text[i] !== '\n') {
       const c = text[i];
@@ -91,6 +125,7 @@ export function deepNestingOffset(text: string, limit: number = DOCUMENT_LIMITS.
       }
       const prev = i > lineStart ? text[i - 1] : ' ';
       if (c === '#' && (prev === ' ' || prev === '\t')) {
+        plainOwner = null;
         i = endOfLine(text, i);
         break;
       }
@@ -111,6 +146,7 @@ export function deepNestingOffset(text: string, limit: number = DOCUMENT_LIMITS.
           continue;
         }
         if ((c === '-' || c === '?') && endsToken) {
+          valueCause = 'entry';
           indents.push(i - lineStart + 2);
           if (indents.length > limit) return i;
           i++;
@@ -131,6 +167,7 @@ export function deepNestingOffset(text: string, limit: number = DOCUMENT_LIMITS.
         }
         if (c === '|' || c === '>') {
           blockScalarParent = indent;
+          blockScalarExplicit = explicitBlockIndent(text, i, indents, valueCause);
           i = endOfLine(text, i);
           break;
         }
@@ -140,14 +177,44 @@ export function deepNestingOffset(text: string, limit: number = DOCUMENT_LIMITS.
           continue;
         }
         valueStart = false;
+        // A plain scalar starts (not an alias or a reserved indicator): lines
+        // indented past its key or entry continue it.
+        if (!NOT_PLAIN.includes(c ?? '')) plainOwner = indents[indents.length - 1] ?? -1;
       }
-      if (c === ':' && endsToken) valueStart = true;
+      if (c === ':' && endsToken) {
+        valueStart = true;
+        valueCause = 'colon';
+        plainOwner = null;
+      }
       i++;
     }
+    plainParent = quote === '' && flow === 0 ? plainOwner : null;
     i++;
   }
   return null;
 }
+
+/**
+ * The content indentation a block scalar header at `at` sets with an
+ * indentation indicator (`|2`, `>-1`), or -1 without one. As the yaml lexer
+ * counts it: the indicator, minus one, past the indentation a value there
+ * must have (one past its key, its "- ", or the enclosing node).
+ */
+function explicitBlockIndent(text: string, at: number, indents: readonly number[], cause: 'line' | 'entry' | 'colon'): number {
+  let digit = 0;
+  for (let j = at + 1; j < text.length; j++) {
+    const ch = text[j];
+    if (ch !== undefined && ch > '0' && ch <= '9') digit = Number(ch);
+    else if (ch !== '+' && ch !== '-') break;
+  }
+  if (digit === 0) return -1;
+  const top = indents[indents.length - 1] ?? 0;
+  const before = cause === 'colon' ? top + 1 : cause === 'entry' ? top - 1 : (indents[indents.length - 2] ?? -1) + 1;
+  return digit - 1 + (before <= 0 ? 1 : before);
+}
+
+/** First characters of a value that do not start a plain scalar: an alias, reserved and flow indicators. */
+const NOT_PLAIN = '*%@`,]}';
 
 function endOfLine(text: string, from: number): number {
   const nl = text.indexOf('\n', from);

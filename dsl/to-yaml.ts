@@ -9,7 +9,7 @@
  * only the changed nodes are rewritten.
  */
 import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, visit } from 'yaml';
-import type { Alias, Node } from 'yaml';
+import type { Alias, Node, ToStringOptions } from 'yaml';
 import { DEFAULTS } from './ir';
 import type { AgentIR, Json, ModelIR, RetryIR, SkillRefIR, StepIR, SwarmIR, ToolIR, ValueIR } from './ir';
 import { RETRY_DEFAULTS } from './compile-steps';
@@ -18,10 +18,26 @@ import { canonicalJson } from './canonical';
 import { isMap as isJsonMap, jsonEqual, own, str } from './json';
 import type { JsonMap } from './json';
 import { parseSource } from './document';
+import { exceedsSize, utf8Length } from './prescan';
 import { compile } from './validate';
 import { scanTemplate } from './template';
 
-const TO_STRING = { lineWidth: 100, minContentWidth: 40 } as const;
+/**
+ * Scalars are never folded: a folded line is indentation added to every
+ * line of a long string (a document near 1 MiB written back grew past the
+ * limit), and a folded continuation line that starts with "[" reads like flow
+ * nesting to a line-based scan. lineWidth 0 turns folding off for plain,
+ * quoted and block scalars; a double-quoted string is also kept on one line
+ * (its newlines written as \n) instead of one source line per newline.
+ */
+const TO_STRING: ToStringOptions = { lineWidth: 0, minContentWidth: 0, doubleQuotedMinMultiLineLength: Number.MAX_SAFE_INTEGER };
+
+/**
+ * The compact form, for a definition whose block form passes the size limit
+ * (long multi-line strings indented as literal blocks, or a source written as
+ * JSON): flow collections and double-quoted strings, about the size of JSON.
+ */
+const COMPACT: ToStringOptions = { ...TO_STRING, collectionStyle: 'flow', blockQuote: false };
 
 export function irToYaml(ir: SwarmIR, source?: string): string {
   if (source !== undefined) {
@@ -34,10 +50,18 @@ export function irToYaml(ir: SwarmIR, source?: string): string {
       const aliased = aliasValues(doc);
       doc.contents = merge(doc, doc.contents, def);
       repairAliases(doc, aliased);
-      return doc.toString(TO_STRING);
+      return withinLimit(doc.toString(TO_STRING), () => new Document(def).toString(COMPACT));
     }
   }
-  return new Document(irToDefinition(ir)).toString(TO_STRING);
+  const doc = new Document(irToDefinition(ir));
+  return withinLimit(doc.toString(TO_STRING), () => doc.toString(COMPACT));
+}
+
+/** The text, or the compact form when the text is over the size limit and the compact form is smaller. */
+function withinLimit(text: string, compact: () => string): string {
+  if (exceedsSize(text) === null) return text;
+  const small = compact();
+  return utf8Length(small) < utf8Length(text) ? small : text;
 }
 
 function unhashed(ir: SwarmIR): string {

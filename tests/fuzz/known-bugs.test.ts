@@ -7,7 +7,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile, irToYaml } from '../../dsl';
 import { HELLO, KEYS } from '../api/helpers';
 import { apiFuzzer, type ApiFuzzer } from './api-fuzz';
 import { exchange, serialise } from './api-harness';
@@ -20,35 +19,6 @@ const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
 function post(target: string, body: string): ApiRequest {
   return { app: 'keyed', method: 'POST', target, headers: [['Authorization', `Bearer ${KEYS.admin}`], ['Content-Type', 'application/json']], body: Buffer.from(body), bodyMode: 'length', label: 'known bug' };
 }
-
-describe('dsl-irtoyaml-folding', () => {
-  const long = `words enough to make this line longer than eighty columns when it is written ${'['.repeat(70)}1${']'.repeat(70)} end`;
-
-  test('the bug is listed', () => expect(KNOWN_BUGS['dsl-irtoyaml-folding']).toMatch(/prescan/));
-
-  test.failing('a valid document of long strings just under 1 MiB stays under it through IR -> YAML', () => {
-    const nest = (n: number, inner: string): string => (n === 0 ? inner : `{ k: ${nest(n - 1, inner)} }`);
-    const text = `swarm: x\nversion: 1\nsteps:\n  - id: a\n    set:\n      v: ${nest(8, `"${'word '.repeat(200_000)}"`)}\n`;
-    const { ir, diagnostics } = compile(text, 'x.swarm.yaml');
-    expect(diagnostics).toEqual([]);
-    if (!ir) return;
-    // Folded at 80 columns, each line indented past the nesting: 1 MB of text becomes more than 1 MiB.
-    expect(compile(irToYaml(ir), 'x.swarm.yaml').diagnostics).toEqual([]);
-  });
-
-  test.failing('a valid definition with a long string of brackets survives IR -> YAML -> IR', () => {
-    const { ir, diagnostics } = compile(`swarm: x\nversion: 1\nsteps:\n  - id: a\n    set:\n      text: '${long}'\n`, 'x.swarm.yaml');
-    expect(diagnostics).toEqual([]);
-    if (!ir) return;
-    // irToYaml folds the string; its continuation line starts with "[" and the pre-scan counts 70 levels.
-    expect(compile(irToYaml(ir), 'x.swarm.yaml').diagnostics).toEqual([]);
-  });
-
-  test.failing('a plain scalar continued on a line that starts with "[" is not nesting', () => {
-    const text = `swarm: x\nversion: 1\nsteps:\n  - id: a\n    set:\n      text: words\n        ${'['.repeat(70)} end\n`;
-    expect(compile(text, 'x.swarm.yaml').diagnostics).toEqual([]);
-  });
-});
 
 describe('api', () => {
   let f: ApiFuzzer;
