@@ -8,7 +8,7 @@ import * as wf from '@temporalio/workflow';
 import type { Json } from '../dsl/ir';
 import type { AgentTurnResult, ToolCallResult, ToolResultRef } from '../activities/contracts';
 import { callActivity, retryPolicy } from './retry';
-import { tokenEstimate } from './budget';
+import { FAIR_BUDGET_PATCH, tokenEstimate } from './budget';
 import { errorMessage, leaseGrantSignal, leaseRequestSignal } from './swarm';
 import { SWARM_TASK_QUEUE, inferenceTaskQueue, type AgentResult, type AgentWorkflowInput, type Usage } from './types';
 
@@ -40,7 +40,16 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<AgentRes
     if (lease.steps >= want.steps && lease.tokens >= want.tokens) return true;
     grant = null;
     const ask = { steps: Math.max(want.steps, 8), tokens: Math.max(want.tokens * 4, want.tokens) };
-    await wf.getExternalWorkflowHandle(input.rootWorkflowId).signal(leaseRequestSignal, { from: wf.workflowInfo().workflowId, want: ask });
+    const from = wf.workflowInfo().workflowId;
+    if (wf.patched(FAIR_BUDGET_PATCH)) {
+      // Give the rest back while asking: an agent waiting for budget then holds none that others could use.
+      // It asks for at least as much as it gives back, so a top-up for tool calls does not cost it its tokens.
+      const returned = { ...lease };
+      lease.steps = 0;
+      lease.tokens = 0;
+      const more = { steps: Math.max(ask.steps, returned.steps), tokens: Math.max(ask.tokens, returned.tokens) };
+      await wf.getExternalWorkflowHandle(input.rootWorkflowId).signal(leaseRequestSignal, { from, want: more, need: want, returned });
+    } else await wf.getExternalWorkflowHandle(input.rootWorkflowId).signal(leaseRequestSignal, { from, want: ask });
     await wf.condition(() => grant !== null);
     const g = grant as Usage | null;
     if (g) {

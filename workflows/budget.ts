@@ -1,11 +1,15 @@
 import type { Usage } from './types';
 
+/** Leases sized to what is left, and callers that wait for budget others give back instead of failing. */
+export const FAIR_BUDGET_PATCH = 'fair-budget-leases';
+
 /**
  * Whole-run budgets of steps (LLM + tool calls) and tokens. Every call
  * reserves before it starts, so parallel branches and sub-agents cannot
  * overshoot together; the reservation is settled with the real usage after.
  * Sub-agents take leases (a reservation they spend call by call) and give
- * back what they did not use.
+ * back what they did not use. The root decides when a caller that does not
+ * fit waits for others to give back (workflows/swarm.ts, FAIR_BUDGET_PATCH).
  */
 export class Budget {
   private reserved: Usage = { steps: 0, tokens: 0 };
@@ -42,6 +46,31 @@ export class Budget {
     this.reserved.steps += grant.steps;
     this.reserved.tokens += grant.tokens;
     return grant;
+  }
+
+  /** True when `want` can be reserved now. */
+  fits(want: Usage): boolean {
+    const a = this.available;
+    return want.steps <= a.steps && want.tokens <= a.tokens;
+  }
+
+  /** Gives back part of a lease that is still running (a sub-agent's unspent rest). */
+  release(part: Usage): void {
+    this.reserved.steps = Math.max(0, this.reserved.steps - part.steps);
+    this.reserved.tokens = Math.max(0, this.reserved.tokens - part.tokens);
+  }
+
+  /**
+   * A lease sized to what is left: at least `need` when it fits, at most
+   * `want`, and no more than an equal share of what is free among `sharers`
+   * (this one included), so early sub-agents of a fan-out do not take what
+   * later ones need. May grant less than `need` (even zero) when that is all.
+   */
+  fairLease(need: Usage, want: Usage, sharers: number): Usage {
+    const a = this.available;
+    const n = Math.max(1, sharers);
+    const size = (k: 'steps' | 'tokens'): number => Math.min(want[k], Math.max(need[k], Math.floor(a[k] / n)));
+    return this.lease({ steps: size('steps'), tokens: size('tokens') });
   }
 
   /** Ends a reservation or lease: `spent` becomes used, the rest is free again. */

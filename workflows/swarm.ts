@@ -16,7 +16,7 @@ import type { SwarmMetricsSinks } from '../runtime/metrics';
 
 /** The run's end, for the worker's Prometheus metrics (runtime/metrics.ts; not called on replay). */
 const { swarmMetrics } = wf.proxySinks<SwarmMetricsSinks>();
-import { Budget, BudgetExhausted, tokenEstimate } from './budget';
+import { Budget, BudgetExhausted, FAIR_BUDGET_PATCH, tokenEstimate } from './budget';
 import { Semaphore } from './semaphore';
 import { StepsScope, allStepIds, expressionSources, isTruthy, referencedSteps } from './scope';
 import { childLists, walkSteps } from '../dsl/walk';
@@ -41,7 +41,18 @@ import {
 } from './types';
 
 export const progressQuery = wf.defineQuery<Progress, [number?]>(QUERIES.progress);
-export const leaseRequestSignal = wf.defineSignal<[{ from: string; want: Usage }]>(SIGNALS.leaseRequest);
+/**
+ * A sub-agent asks for more budget: `want` is what it would like. Agents of
+ * the fair protocol (FAIR_BUDGET_PATCH) also send `need`, what its next call
+ * must have, and `returned`, the rest of its lease it gives back meanwhile.
+ */
+export const leaseRequestSignal = wf.defineSignal<[LeaseRequest]>(SIGNALS.leaseRequest);
+export interface LeaseRequest {
+  from: string;
+  want: Usage;
+  need?: Usage;
+  returned?: Usage;
+}
 export const leaseGrantSignal = wf.defineSignal<[Usage]>(SIGNALS.leaseGrant);
 
 const DEFAULT_EVENT_THRESHOLD = 3000;
@@ -93,6 +104,12 @@ class SwarmRun {
   private readonly signals: Record<string, Json[]>;
   private readonly events: ProgressEvent[] = [];
   private readonly leases = new Map<string, Usage>();
+  /** The root's own calls (llm, tool, captureSkill) and child swarms holding a reservation now. */
+  private inflight = 0;
+  /** Sub-agents holding a lease that wait for a top-up (they gave their rest back). */
+  private parked = 0;
+  /** Sub-agents waiting for their first lease. */
+  private leaseWaiters = 0;
   private eventSeq: number;
   private status: RunStatus = 'running';
   private resume: Cursor | null;
@@ -126,11 +143,11 @@ class SwarmRun {
     this.deadlineAt = input.deadlineAt ?? wf.workflowInfo().startTime.getTime() + this.ir.limits.deadlineMs;
 
     wf.setHandler(progressQuery, (after?: number) => this.progress(after ?? 0));
-    wf.setHandler(leaseRequestSignal, async ({ from, want }) => {
-      const grant = this.status === 'running' ? this.budget.lease(want) : { steps: 0, tokens: 0 };
-      const prev = this.leases.get(from) ?? { steps: 0, tokens: 0 };
-      this.leases.set(from, { steps: prev.steps + grant.steps, tokens: prev.tokens + grant.tokens });
-      await wf.getExternalWorkflowHandle(from).signal(leaseGrantSignal, grant);
+    wf.setHandler(leaseRequestSignal, async (req) => {
+      const grant = req.need ? await this.topUp(req, req.need) : this.status === 'running' ? this.budget.lease(req.want) : { steps: 0, tokens: 0 };
+      const prev = this.leases.get(req.from) ?? { steps: 0, tokens: 0 };
+      this.leases.set(req.from, { steps: prev.steps + grant.steps, tokens: prev.tokens + grant.tokens });
+      await wf.getExternalWorkflowHandle(req.from).signal(leaseGrantSignal, grant);
     });
     // Any other signal is a `waitFor` signal: buffered until a step takes it.
     wf.setDefaultSignalHandler((name: string, ...args: unknown[]) => {
@@ -394,16 +411,79 @@ class SwarmRun {
     );
   }
 
-  private reserve(want: Usage): void {
-    if (this.budget.reserve(want)) return;
+  /**
+   * Reserves `want` for one of the root's own calls at once and returns true;
+   * when it does not fit, returns false for `reserveLater` (fair budget) or
+   * throws BudgetExhausted (before the patch). Synchronous on purpose: the
+   * path of older histories gains no await.
+   */
+  private reserveNow(want: Usage): boolean {
+    if (this.budget.reserve(want)) {
+      this.inflight++;
+      return true;
+    }
+    if (wf.patched(FAIR_BUDGET_PATCH)) return false;
     throw new BudgetExhausted(want.steps > this.budget.available.steps ? 'steps' : 'tokens');
+  }
+
+  private async reserveLater(want: Usage): Promise<void> {
+    await this.budgetFreed(want);
+    if (!this.budget.reserve(want)) throw new BudgetExhausted(want.steps > this.budget.available.steps ? 'steps' : 'tokens');
+    this.inflight++;
+  }
+
+  /** True while a holder that is not itself waiting may still give budget back (finish under its lease or reservation). */
+  private othersActive(): boolean {
+    return this.leases.size + this.inflight - this.parked > 0;
+  }
+
+  /** Waits until `need` fits, or until nothing held can come back: only then is the budget really used up. */
+  private async budgetFreed(need: Usage): Promise<void> {
+    if (this.budget.fits(need) || !this.othersActive()) return;
+    await wf.condition(() => this.budget.fits(need) || !this.othersActive() || this.status !== 'running');
+  }
+
+  /** Sub-agents that will share what is left: those queued for a slot or waiting for budget, and this one. */
+  private sharers(): number {
+    return 1 + this.agentCounts.queued + this.leaseWaiters + this.parked;
+  }
+
+  /** A fair-protocol top-up: takes back the agent's rest, then grants at least `need` when it fits (waiting while others may give back). */
+  private async topUp(req: LeaseRequest, need: Usage): Promise<Usage> {
+    const held = this.leases.get(req.from);
+    if (req.returned && held) {
+      const back = { steps: Math.min(req.returned.steps, held.steps), tokens: Math.min(req.returned.tokens, held.tokens) };
+      this.budget.release(back);
+      this.leases.set(req.from, { steps: held.steps - back.steps, tokens: held.tokens - back.tokens });
+    }
+    if (this.status !== 'running') return { steps: 0, tokens: 0 };
+    if (held) this.parked++;
+    try {
+      await this.budgetFreed(need);
+    } finally {
+      if (held) this.parked--;
+    }
+    return this.status === 'running' ? this.budget.fairLease(need, req.want, this.sharers()) : { steps: 0, tokens: 0 };
+  }
+
+  /** A sub-agent's first lease, sized to what is left (fair budget). */
+  private async firstLease(need: Usage, want: Usage): Promise<Usage> {
+    if (!this.budget.fits(need) && this.othersActive()) {
+      this.leaseWaiters++;
+      try {
+        await this.budgetFreed(need);
+      } finally {
+        this.leaseWaiters--;
+      }
+    }
+    return this.budget.fairLease(need, want, this.sharers());
   }
 
   private async runLlm(step: Extract<StepIR, { kind: 'llm' }>, frame: Frame): Promise<StepState> {
     const model = this.ir.models[step.model];
     if (!model) throw new StepFailed(step.id, `model "${step.model}" is not defined`);
     const reservation = { steps: 1, tokens: tokenEstimate(model.maxTokens, 0) };
-    this.reserve(reservation);
+    if (!this.reserveNow(reservation)) await this.reserveLater(reservation);
     let spent = { steps: 1, tokens: 0 };
     try {
       const r = await this.call(
@@ -417,6 +497,7 @@ class SwarmRun {
       spent = { steps: 1, tokens: r.usage.promptTokens + r.usage.completionTokens };
       return { output: r.output, status: 'succeeded', transcripts: r.transcript ? [r.transcript] : [] };
     } finally {
+      this.inflight--;
       this.budget.settle(reservation, spent);
       this.usageChanged();
     }
@@ -426,7 +507,7 @@ class SwarmRun {
     const tool = this.ir.tools[step.tool];
     if (!tool) throw new StepFailed(step.id, `tool "${step.tool}" is not defined`);
     const reservation = { steps: 1, tokens: 0 };
-    this.reserve(reservation);
+    if (!this.reserveNow(reservation)) await this.reserveLater(reservation);
     try {
       const r = await this.call(
         'toolCall',
@@ -439,6 +520,7 @@ class SwarmRun {
       if (!r.ok) throw new StepFailed(step.id, `tool "${step.tool}" (${tool.uses}) failed: ${r.error ?? 'unknown error'}`);
       return { output: r.output, status: 'succeeded' };
     } finally {
+      this.inflight--;
       this.budget.settle(reservation, reservation);
       this.usageChanged();
     }
@@ -451,7 +533,7 @@ class SwarmRun {
     const model = modelName ? this.ir.models[modelName] : undefined;
     if (!model) throw new StepFailed(step.id, `captureSkill "${step.id}" needs a model, and the swarm defines none`);
     const reservation = { steps: 1, tokens: tokenEstimate(model.maxTokens, 0) };
-    this.reserve(reservation);
+    if (!this.reserveNow(reservation)) await this.reserveLater(reservation);
     let spent = { steps: 1, tokens: 0 };
     try {
       const r = await this.call(
@@ -465,6 +547,7 @@ class SwarmRun {
       spent = { steps: 1, tokens: 0 };
       return { output: { name: r.name, version: r.version, hash: r.hash, created: r.created }, status: 'succeeded' };
     } finally {
+      this.inflight--;
       this.budget.settle(reservation, spent);
     }
   }
@@ -511,7 +594,8 @@ class SwarmRun {
     const workflowId = `${wf.workflowInfo().workflowId}/${step.id}${frame.path}`;
     info.workflowId = workflowId;
     const want = { steps: Math.min(agent.maxTurns * 2, 16), tokens: tokenEstimate(model?.maxTokens ?? null, 0) * 2 };
-    const lease = this.budget.lease(want);
+    // Fair budget: sized to what is left among the agents still to run, waiting while others may give some back.
+    const lease = wf.patched(FAIR_BUDGET_PATCH) ? await this.firstLease({ steps: 1, tokens: tokenEstimate(model?.maxTokens ?? null, 0) }, want) : this.budget.lease(want);
     this.leases.set(workflowId, lease);
     let result: AgentResult | null = null;
     try {
@@ -580,6 +664,7 @@ class SwarmRun {
     const runInput = this.evaluate(step.with, frame, `${step.id}.with`);
     const want = { steps: Math.min(ir.limits.maxSteps, this.budget.available.steps), tokens: Math.min(ir.limits.tokens, this.budget.available.tokens) };
     const lease = this.budget.lease(want);
+    this.inflight++;
     let spent: Usage = { steps: 0, tokens: 0 };
     try {
       await this.startGate();
@@ -604,6 +689,7 @@ class SwarmRun {
       if (r.status === 'budget_exhausted') throw new BudgetExhausted('steps');
       return { output: r.output, status: 'succeeded' };
     } finally {
+      this.inflight--;
       this.budget.settle(lease, spent);
       this.usageChanged();
     }

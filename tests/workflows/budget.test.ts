@@ -1,0 +1,61 @@
+/**
+ * Budget accuracy of a fan-out of sub-agents (issue 4: "budgets are reserved
+ * before each call so that parallel sub-agents cannot overshoot them
+ * together"; "when one runs out ... the run ends with budget_exhausted"):
+ * leases are sized to what is left, so a budget that covers every agent's
+ * calls is enough however many agents share it, and a budget that does not
+ * is used to its last step and never beyond.
+ */
+import { describeTemporal } from '../helpers/temporal';
+import { startSwarmEnv, type SwarmEnv } from '../helpers/swarm-env';
+
+/** 20 agents; with the simulated model's one tool turn each makes 3 calls: a turn with a tool call, the tool, the answer. */
+const AGENTS = 20;
+const STEPS_PER_AGENT = 3;
+
+function fanOut(maxSteps: number): string {
+  return `swarm: t-budget-fan\nversion: 1
+limits: { maxSubAgents: ${AGENTS}, maxSteps: ${maxSteps} }
+models:
+  m: { pool: default, model: kimi-k2.6, maxTokens: 48 }
+tools:
+  write: { uses: fs.write }
+agents:
+  # maxTurns 4: a lease of up to 8 steps each, more than the 3 it spends.
+  scribe: { model: m, instructions: "Keep a note with the write tool, then answer.", tools: [write], maxTurns: 4 }
+steps:
+  - id: fan
+    forEach: \${{ inputs.items }}
+    do:
+      - id: work
+        agent: scribe
+        prompt: "Note on item \${{ item }}."
+output: \${{ size(steps.fan.output) }}
+`;
+}
+
+describeTemporal('budgets of a sub-agent fan-out', () => {
+  let env: SwarmEnv;
+  beforeAll(async () => {
+    env = await startSwarmEnv({ toolTurns: 1 });
+  }, 60_000);
+  afterAll(async () => env?.close());
+
+  const items = { items: Array.from({ length: AGENTS }, (_, i) => i) };
+
+  test('maxSteps equal to what the agents spend is enough, although it is far less than 8 per agent', async () => {
+    const out = await env.run(fanOut(AGENTS * STEPS_PER_AGENT), items);
+    expect({ status: out.status, error: out.error }).toEqual({ status: 'succeeded', error: null });
+    expect(out.output).toBe(AGENTS);
+    expect(out.result?.usage.steps).toBe(AGENTS * STEPS_PER_AGENT);
+  }, 120_000);
+
+  test('a maxSteps short of it is used to its last step, never beyond, and the run ends budget_exhausted', async () => {
+    const limit = AGENTS * STEPS_PER_AGENT - 15;
+    const out = await env.run(fanOut(limit), items);
+    expect(out.status).toBe('budget_exhausted');
+    expect(out.error).toMatch(/budget is used up/);
+    expect(out.result?.usage.steps).toBe(limit);
+    expect(out.result?.steps.fan?.status).toBe('failed');
+  }, 120_000);
+});
