@@ -103,9 +103,11 @@ export interface AcquireOptions {
   /** Aborting it stops a wait for another attempt's claim (`LedgerWaitCancelledError`). */
   signal?: AbortSignal;
   /**
-   * A claim not refreshed for this long is taken over, even if its claimant
-   * runs on another host or its pid is still alive (default 60 s). The
-   * claimant refreshes it every `staleMs / 5`.
+   * A claim not refreshed for this long is taken over when its claimant runs
+   * on another host; one whose claimant runs on this host with its pid alive,
+   * after 10 times this (default 60 s). A claimant on this host whose process
+   * is gone is taken over at once. The claimant refreshes its claim every
+   * `staleMs / 5`.
    */
   staleMs?: number;
   /** Called once when the attempt starts waiting for another claimant. */
@@ -176,6 +178,8 @@ export function parseClaimHolder(text: string): ClaimHolder | null {
 }
 
 const DEFAULT_STALE_MS = 60_000;
+/** A claim whose holder runs on this host (pid alive) goes stale after this many times `staleMs`. */
+const SAME_HOST_TRUST = 10;
 const HOST = os.hostname();
 
 /** State (field 3) and start time (field 22) of /proc/<pid>/stat, or null where there is no /proc or no such process. */
@@ -372,9 +376,16 @@ export class FileEffectLedger implements EffectLedger {
   private deadReason(top: TopClaim, staleMs: number): string | null {
     const { holder } = top;
     if (holder?.state === 'abandoned') return `the attempt holding it (pid ${holder.pid} on ${holder.host}) stopped part-way`;
-    if (holder && holder.host === HOST && !processAlive(holder.pid, holder.started)) return `its process (pid ${holder.pid} on ${holder.host}) is gone`;
+    let limit = staleMs;
+    if (holder && holder.host === HOST) {
+      if (!processAlive(holder.pid, holder.started)) return `its process (pid ${holder.pid} on ${holder.host}) is gone`;
+      // Alive on this host but not refreshing: its event loop is frozen (a loaded machine, a long
+      // synchronous call). It will most likely resume and record; taking over would risk a second
+      // application, so it is trusted far longer than a holder whose liveness only its refreshes show.
+      limit = staleMs * SAME_HOST_TRUST;
+    }
     const age = Date.now() - top.mtimeMs;
-    if (age > staleMs) return `it was not refreshed for ${Math.round(age / 1000)} s (limit ${Math.round(staleMs / 1000)} s)`;
+    if (age > limit) return `it was not refreshed for ${Math.round(age / 1000)} s (limit ${Math.round(limit / 1000)} s)`;
     return null;
   }
 

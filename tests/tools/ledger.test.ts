@@ -219,6 +219,22 @@ describe('file ledger: claims of other hosts', () => {
   });
 });
 
+describe('file ledger: a frozen claimant on this host', () => {
+  test('a live process\'s claim is trusted 10 times claimStaleMs before it is taken over', async () => {
+    const key = 'frozen/run/s';
+    const claims = path.join(ledgerDir, 'claims');
+    mkdirSync(claims, { recursive: true });
+    const file = path.join(claims, `${sha256Hex(key)}.0.json`);
+    // This very process holds it (alive), as a worker whose event loop froze would: no refreshes.
+    writeFileSync(file, JSON.stringify({ host: os.hostname(), pid: process.pid, started: null, token: 't', at: new Date().toISOString(), state: 'running' }));
+    const t0 = Date.now();
+    const r = await call(countingKind({ repeatable: true }), new FileEffectLedger(ledgerDir), key, { claimStaleMs: 100 });
+    okObject(r);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(950);
+    expect(claimEvents(key)).toEqual(['waited', 'took-over']);
+  });
+});
+
 /**
  * A child process that runs one call through the compiled registry and
  * SIGKILLs itself at `die`: before the effect, after it, before the record
