@@ -7,14 +7,15 @@
  */
 import type { Request, Response } from 'express';
 import type { Json, SwarmIR } from '../../dsl/ir';
-import { checkRunInput, newRunId, startRun } from '../../runtime/runs';
+import { newRunId, startRun } from '../../runtime/runs';
+import { checkInput } from '../input-check';
 import type { RunStatus } from '../../workflows/types';
 import { compileOrThrow, DEFAULT_FILE } from '../definitions';
 import { ApiError } from '../errors';
 import { SIGNAL_NAME, SWARM_NAME } from '../schemas';
 import { isRunStatus } from '../store/rows';
 import type { RunRecord, StoredDefinition } from '../store/types';
-import { memoOf, statusOf, temporalError } from '../temporal';
+import { memoOf, statusOf } from '../temporal';
 import { checkBody } from '../validation';
 import { principalName, runIdParam, runLinks, type Ctx } from '../context';
 
@@ -51,11 +52,8 @@ export async function startRunHandler(ctx: Ctx, req: Request, res: Response): Pr
     ir = compileOrThrow(ctx.compiler, stored.yaml, `${name}.swarm.yaml`);
   }
   const input: Json = b.input ?? {};
-  try {
-    checkRunInput(ir, input);
-  } catch (err) {
-    throw temporalError(err);
-  }
+  // Bounded: patterns only see short strings, and a too-deep input is a 400 (server/input-check.ts).
+  checkInput(ir, input);
   const id = `${ir.name}/${b.id ?? newRunId()}`;
   // Temporal would reuse the id of a closed run; a run id names one run forever.
   if (b.id !== undefined && ((await ctx.store.getRun(id)) || (await exists(ctx, id)))) throw new ApiError('conflict', `run ${id} already exists: choose another id, or leave "id" out for a random one`);

@@ -10,12 +10,8 @@ import type { ApiRequest } from './api-gen';
 import type { RawResponse } from './api-harness';
 import type { FuzzFailure } from './stats';
 
-export const KNOWN_BUGS = {
-  'api-deep-input-500':
-    'POST /v1/runs (and signals) with JSON nested ~10,000 deep in "input"/"payload": the payload converter (JSON.stringify) or the inputs-schema check (@cfworker/json-schema, recursive $ref) overflows the stack: 500 instead of 400',
-  'api-redos-inputs-pattern':
-    'an inputs schema "pattern" is a JavaScript RegExp run on the run input when a run starts: "^(a+)+$" against 40 "a"s and a "!" blocks the API process for hours',
-} as const;
+/** Open bugs, by id. Fixed ones are gone; their reproducers stay in known-bugs.test.ts as ordinary tests. */
+export const KNOWN_BUGS: Record<never, string> = {};
 
 export type KnownBugId = keyof typeof KNOWN_BUGS;
 
@@ -29,26 +25,7 @@ export function knownSlowShape(_diagnostics: number): KnownBugId | null {
   return null;
 }
 
-/** Deepest nesting of JSON brackets outside strings (a linear scan; bytes, not parsed). */
-export function jsonNesting(b: Buffer): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i];
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
-    else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return max;
-}
-
-/** The known API bug this failed exchange is, or null (then it is a new failure). */
-export function knownApiBug(req: ApiRequest, res: RawResponse): KnownBugId | null {
-  const runsRoute = /^\/v1\/runs(\/|\?|$)/.test(req.target);
-  if (res.status === 500 && req.method === 'POST' && runsRoute && req.body && jsonNesting(req.body) >= 2_000) return 'api-deep-input-500';
+/** The known API bug this failed exchange is, or null (none is known: the API fuzzer fails on every failure). */
+export function knownApiBug(_req: ApiRequest, _res: RawResponse): KnownBugId | null {
   return null;
 }
