@@ -3,7 +3,7 @@
  * registry, the Skill store and the run resolver, built once from settings.
  */
 import * as fs from 'node:fs';
-import { loadInferenceConfig } from '../activities/inference/config';
+import { InferenceConfigError, loadInferenceConfig, parseInferenceConfig, type InferenceConfig } from '../activities/inference/config';
 import { createPool, type InferencePool } from '../activities/inference/pool';
 import { toTemporalFailure } from '../activities/inference/errors';
 import { createToolRegistry, FileEffectLedger, loadToolModules, type ToolKind, type ToolRegistry } from '../activities/tools';
@@ -35,10 +35,49 @@ export interface ServiceOptions {
   toolKinds?: ToolKind[];
 }
 
+/**
+ * Whether a configuration value (SWARMFLOW_INFERENCE) is the YAML/JSON text
+ * itself rather than a file path: it has a newline, or starts like JSON
+ * (`{`), a YAML document (`---`) or a YAML mapping (`pools:`, `key: value`).
+ * A path has none of these (a Windows drive `C:\...` has no space after its colon).
+ */
+export function isConfigText(value: string): boolean {
+  const t = value.trim();
+  return t.includes('\n') || t.startsWith('{') || t.startsWith('---') || /^[A-Za-z_][\w-]*\s*:(\s|$)/.test(t);
+}
+
+/**
+ * The inference configuration of these settings: `inferenceConfig` is a
+ * file path or the text itself (SWARMFLOW_INFERENCE may hold either; it was
+ * once always read as a path, so text failed as `error: /cwd/pools:`);
+ * without it, ./inference.yaml or the simulated server. Errors say which
+ * reading was tried.
+ */
+export function inferenceConfigFrom(value: string | null, simUrl: string | null): InferenceConfig {
+  const sim = simUrl ?? undefined;
+  if (value === null || value.trim() === '') return loadInferenceConfig({ simUrl: sim });
+  if (isConfigText(value)) {
+    try {
+      return parseInferenceConfig(value, '$SWARMFLOW_INFERENCE', { simUrl: sim, cwd: process.cwd() });
+    } catch (err) {
+      if (!(err instanceof InferenceConfigError)) throw err;
+      throw new InferenceConfigError(err.diagnostics.map((d) => ({ ...d, message: `${d.message} (SWARMFLOW_INFERENCE was read as configuration text, since it has a newline or starts like YAML or JSON)` })));
+    }
+  }
+  try {
+    return loadInferenceConfig({ file: value.trim(), simUrl: sim });
+  } catch (err) {
+    if (!(err instanceof InferenceConfigError)) throw err;
+    throw new InferenceConfigError(
+      err.diagnostics.map((d) => (d.message.startsWith('cannot read') ? { ...d, message: `${d.message} (SWARMFLOW_INFERENCE was read as a file path; to give the configuration itself, put its YAML or JSON text in the variable)` } : d)),
+    );
+  }
+}
+
 export async function buildWorkerServices(settings: Settings, opts: ServiceOptions = {}): Promise<WorkerServices> {
   const paths = dataPaths(settings.home);
   fs.mkdirSync(paths.blobs, { recursive: true });
-  const config = loadInferenceConfig({ file: settings.inferenceConfig ?? undefined, simUrl: settings.simUrl ?? undefined });
+  const config = inferenceConfigFrom(settings.inferenceConfig, settings.simUrl);
   const pool = createPool(config);
   const poolSlots: Record<string, number> = {};
   for (const name of Object.keys(config.pools)) poolSlots[name] = pool.slots(name);
