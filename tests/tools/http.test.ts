@@ -4,9 +4,12 @@
  * machine; `public.test` stands for a public name that resolves to loopback
  * (DNS rebinding).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryEffectLedger } from '../../activities/tools/ledger';
+import * as path from 'node:path';
+import { sha256Hex } from '../../activities/tools/canonical-json';
+import { FileEffectLedger, MemoryEffectLedger } from '../../activities/tools/ledger';
 import type { Resolver } from '../../activities/tools/net-guard';
 import { errorOf, okObject, removeDir, runner, tempDir } from './helpers';
 
@@ -140,11 +143,26 @@ describe('http tools doing their job', () => {
     const first = await tools.run('http.post', { allow: [`${A}/docs/*`] }, args, { key: 'run-1/notify', ledger });
     const again = await tools.run('http.post', { allow: [`${A}/docs/*`] }, args, { key: 'run-1/notify', ledger });
     expect(again).toEqual(first);
-    expect(a.seen.filter((s) => s.method === 'POST')).toHaveLength(1);
+    const posts = a.seen.filter((s) => s.method === 'POST');
+    expect(posts).toHaveLength(1);
+    // The receiver can deduplicate too: the key, hashed (run and step names stay private).
+    expect(posts[0]?.headers['idempotency-key']).toBe(sha256Hex('run-1/notify').slice(0, 40));
     expect(ledger.log).toHaveLength(1);
     const other = await tools.run('http.post', { allow: [`${A}/docs/*`] }, { ...args, body: { order: 43 } }, { key: 'run-1/notify', ledger });
     expect(errorOf(other)).toMatch(/already used for a different http.post call/);
     expect(a.seen.filter((s) => s.method === 'POST')).toHaveLength(1);
+  });
+
+  test('http.post after an attempt that died holding the call: "outcome unknown", not sent again', async () => {
+    const dir = path.join(ws, 'ledger');
+    const key = 'run-2/notify';
+    mkdirSync(path.join(dir, 'claims'), { recursive: true });
+    // The claim an attempt leaves when it stops part-way (cancelled mid-request): the POST may have gone out.
+    const holder = { host: 'elsewhere', pid: 1, started: null, token: 't', at: new Date().toISOString(), state: 'abandoned' };
+    writeFileSync(path.join(dir, 'claims', `${sha256Hex(key)}.0.json`), JSON.stringify(holder));
+    const r = await tools.run('http.post', { allow: [`${A}/docs/*`] }, { url: `${A}/docs/post`, body: { order: 7 } }, { key, ledger: new FileEffectLedger(dir) });
+    expect(errorOf(r)).toMatch(/^outcome unknown: an earlier attempt of this http.post call .* it is not repeated/);
+    expect(a.seen.filter((s) => s.method === 'POST')).toHaveLength(0);
   });
 });
 

@@ -219,6 +219,22 @@ describe('file ledger: claims of other hosts', () => {
   });
 });
 
+describe('file ledger: the built-in fs.write', () => {
+  test('after an attempt that died holding the call, the file is written again, and logged once', async () => {
+    const key = 'fsw/run/w';
+    mkdirSync(path.join(ledgerDir, 'claims'), { recursive: true });
+    const holder = { host: 'elsewhere', pid: 1, started: null, token: 't', at: new Date().toISOString(), state: 'abandoned' };
+    writeFileSync(path.join(ledgerDir, 'claims', `${sha256Hex(key)}.0.json`), JSON.stringify(holder));
+    writeFileSync(path.join(ws, 'out.txt'), 'half'); // what the dead attempt may have left
+    const ledger = new FileEffectLedger(ledgerDir);
+    const r = await createToolRegistry().run('fs.write', {}, { path: 'out.txt', content: 'whole' }, { workspace: ws, idempotencyKey: key, signal: new AbortController().signal, ledger });
+    expect(okObject(r)).toEqual({ path: 'out.txt', bytes: 5 });
+    expect(readFileSync(path.join(ws, 'out.txt'), 'utf8')).toBe('whole');
+    expect((await readEffectLog(ledgerDir)).map((e) => e.key)).toEqual([key]);
+    expect(claimEvents(key)).toEqual(['took-over']);
+  });
+});
+
 describe('file ledger: a frozen claimant on this host', () => {
   test('a live process\'s claim is trusted 10 times claimStaleMs before it is taken over', async () => {
     const key = 'frozen/run/s';

@@ -142,6 +142,10 @@ describe('user tool modules', () => {
     await expect(loadToolModules([badName])).rejects.toBeInstanceOf(ToolModuleError);
     const badSchema = write('badschema.js', "module.exports = { uses: 'x.z', description: 'd', effect: 'read', configSchema: { type: 'strin' }, argsSchema: {}, resultSchema: {}, run: async () => 1 };");
     await expect(loadToolModules([badSchema])).rejects.toThrow(/configSchema: \/type: "strin" is not a JSON Schema type/);
+    const badRepeat = write('badrepeat.js', "module.exports = { uses: 'x.r', description: 'd', effect: 'write', deduplicate: true, repeatable: 'yes', configSchema: {}, argsSchema: {}, resultSchema: {}, run: async () => 1 };");
+    await expect(loadToolModules([badRepeat])).rejects.toThrow(/badrepeat\.js \(x\.r\): repeatable must be a boolean/);
+    const goodRepeat = write('goodrepeat.js', "module.exports = { uses: 'x.g', description: 'd', effect: 'write', deduplicate: true, repeatable: true, configSchema: {}, argsSchema: {}, resultSchema: {}, run: async () => 1 };");
+    expect((await loadToolModules([goodRepeat]))[0]).toMatchObject({ deduplicate: true, repeatable: true });
     await expect(loadToolModules([EXAMPLE, EXAMPLE])).rejects.toThrow(/also exported by/);
     await expect(loadToolModules([path.join(scratch, 'missing.js')])).rejects.toThrow(/cannot be loaded/);
   });
