@@ -168,7 +168,10 @@ export function checkCase(c: DslCase, ctx: CheckContext): void {
     ctx.stats.accepted++;
     const yaml = timedCall(ctx, c, 'irToYaml', text, () => irToYaml(ir));
     const back = timedCall(ctx, c, 'compile(irToYaml)', yaml, () => compile(yaml, FILE));
-    if (!back.ir || back.ir.sha256 !== ir.sha256) {
+    if (!back.ir && aliasesExpandPastLimit(text, yaml, back.diagnostics)) {
+      // The IR holds aliased values expanded; written out without its source they pass 1 MiB (a limit, docs/dsl.md).
+      ctx.stats.count('irToYaml-alias-expansion-over-limit');
+    } else if (!back.ir || back.ir.sha256 !== ir.sha256) {
       throw new FuzzFailure('IR -> YAML -> IR keeps the hash', text, back.ir ? 'the hash changed' : `the YAML does not compile: ${back.diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`).join('; ').slice(0, 300)}`);
     }
     for (const v of expressionValues(ir, 12)) {
@@ -182,4 +185,10 @@ export function checkCase(c: DslCase, ctx: CheckContext): void {
 
   const problems = ctx.guards.check();
   if (problems.length > 0) throw new FuzzFailure('nothing is polluted, no trap is sprung', text, problems.join('; '));
+}
+
+/** The one documented way IR -> YAML may not come back: the source's aliases, expanded in the IR, make the YAML pass 1 MiB. */
+function aliasesExpandPastLimit(source: string, written: string, ds: Diagnostic[]): boolean {
+  const MiB = 1024 * 1024;
+  return /[*&]/.test(source) && Buffer.byteLength(written) > MiB && ds.length > 0 && ds.every((d) => d.code === 'SF001');
 }
