@@ -12,8 +12,8 @@
  * 2. otherwise the attempt creates a claim atomically (link(2) of a complete
  *    file: of two racing attempts exactly one succeeds) and applies the
  *    effect; the other finds the claim and waits for the claimant's record;
- * 3. a claim whose claimant is gone (its process is dead on this host, it
- *    gave up part-way, or it has not refreshed the claim for `staleMs`) is
+ * 3. a claim whose claimant is gone (its process is dead on this host, or it
+ *    has not refreshed the claim for `staleMs`) is
  *    taken over by creating the next generation's claim, again atomically.
  *    The taker first looks for the claimant's log line: a claimant that died
  *    between logging and recording had applied the effect, and its commit is
@@ -57,8 +57,6 @@ export interface ClaimHolder {
   token: string;
   /** ISO time the claim was made. */
   at: string;
-  /** `abandoned`: the claimant stopped part-way (cancelled) and the effect may have happened. */
-  state: 'running' | 'abandoned';
 }
 
 /** A line of `claims.jsonl` (see `FileEffectLedger`). */
@@ -79,7 +77,7 @@ export interface Takeover {
   reason: string;
 }
 
-/** A held claim on a key. Exactly one of commit / release / abandon ends it. */
+/** A held claim on a key. Exactly one of commit / release ends it. */
 export interface EffectClaim {
   readonly key: string;
   /** Set when this claim replaced a claimant that stopped without recording. */
@@ -93,8 +91,6 @@ export interface EffectClaim {
   commit(record: EffectRecord, opts?: { applied?: boolean }): Promise<EffectRecord>;
   /** The effect did not happen (or is safe to redo): the next attempt runs it. */
   release(): Promise<void>;
-  /** Stopped part-way (cancelled): the effect may have happened. The next attempt takes over with `takeover` set. */
-  abandon(): Promise<void>;
 }
 
 export type Acquired = { done: EffectRecord; claim?: undefined } | { claim: EffectClaim; done?: undefined };
@@ -170,11 +166,10 @@ export function parseClaimHolder(text: string): ClaimHolder | null {
     return null;
   }
   if (!isJson(v) || typeof v !== 'object' || v === null || Array.isArray(v)) return null;
-  const { host, pid, started, token, at, state } = v;
+  const { host, pid, started, token, at } = v;
   if (typeof host !== 'string' || typeof pid !== 'number' || !Number.isInteger(pid) || typeof token !== 'string' || typeof at !== 'string') return null;
   if (started !== null && typeof started !== 'string') return null;
-  if (state !== 'running' && state !== 'abandoned') return null;
-  return { host, pid, started, token, at, state };
+  return { host, pid, started, token, at };
 }
 
 const DEFAULT_STALE_MS = 60_000;
@@ -347,7 +342,7 @@ export class FileEffectLedger implements EffectLedger {
         gen = top.gen + 1;
         takeover = { from: top.holder, reason: dead };
       }
-      const holder: ClaimHolder = { host: HOST, pid: process.pid, started: OWN_START, token: randomToken(), at: new Date().toISOString(), state: 'running' };
+      const holder: ClaimHolder = { host: HOST, pid: process.pid, started: OWN_START, token: randomToken(), at: new Date().toISOString() };
       const file = path.join(this.claimsDir, `${h}.${gen}.json`);
       if (!(await createWhole(file, JSON.stringify(holder)))) continue; // another attempt claimed (or took over) first
       await waited();
@@ -375,7 +370,6 @@ export class FileEffectLedger implements EffectLedger {
   /** Null when the claimant may still be working; otherwise why it is not. */
   private deadReason(top: TopClaim, staleMs: number): string | null {
     const { holder } = top;
-    if (holder?.state === 'abandoned') return `the attempt holding it (pid ${holder.pid} on ${holder.host}) stopped part-way`;
     let limit = staleMs;
     if (holder && holder.host === HOST) {
       if (!processAlive(holder.pid, holder.started)) return `its process (pid ${holder.pid} on ${holder.host}) is gone`;
@@ -463,13 +457,6 @@ export class FileEffectLedger implements EffectLedger {
         end('release');
         await fs.unlink(file).catch(() => undefined);
       },
-      abandon: async () => {
-        end('abandon');
-        const tmp = `${file}.${randomToken()}.tmp`;
-        await fs.writeFile(tmp, JSON.stringify({ ...holder, state: 'abandoned' }));
-        // rename replaces our claim file whole; a later generation, if any, is untouched.
-        await fs.rename(tmp, file);
-      },
     };
   }
 }
@@ -494,7 +481,6 @@ export async function readEffectLog(dir: string): Promise<EffectRecord[]> {
 export class MemoryEffectLedger implements EffectLedger {
   private readonly first = new Map<string, EffectRecord>();
   private readonly claims = new Map<string, { holder: ClaimHolder; ended: Promise<void> }>();
-  private readonly abandoned = new Map<string, ClaimHolder>();
   readonly log: EffectRecord[] = [];
 
   async get(key: string): Promise<EffectRecord | null> {
@@ -527,9 +513,7 @@ export class MemoryEffectLedger implements EffectLedger {
         void held.ended.then(stop);
       });
     }
-    const holder: ClaimHolder = { host: HOST, pid: process.pid, started: OWN_START, token: randomToken(), at: new Date().toISOString(), state: 'running' };
-    const prev = this.abandoned.get(key);
-    this.abandoned.delete(key);
+    const holder: ClaimHolder = { host: HOST, pid: process.pid, started: OWN_START, token: randomToken(), at: new Date().toISOString() };
     let finish = (): void => undefined;
     this.claims.set(key, { holder, ended: new Promise<void>((r) => (finish = r)) });
     let ended = false;
@@ -542,7 +526,8 @@ export class MemoryEffectLedger implements EffectLedger {
     return {
       claim: {
         key,
-        takeover: prev ? { from: prev, reason: `the attempt holding it stopped part-way` } : null,
+        // A process that held a claim here died with it: no takeover in memory.
+        takeover: null,
         commit: async (record, o = {}) => {
           if (o.applied ?? true) this.log.push(record);
           if (!this.first.has(key)) this.first.set(key, record);
@@ -550,10 +535,6 @@ export class MemoryEffectLedger implements EffectLedger {
           return this.first.get(key) ?? record;
         },
         release: async () => end('release'),
-        abandon: async () => {
-          this.abandoned.set(key, { ...holder, state: 'abandoned' });
-          end('abandon');
-        },
       },
     };
   }

@@ -149,11 +149,15 @@ export function createToolRegistry(opts: ToolRegistryOptions = {}): ToolRegistry
           await claim.release();
           throw new ToolCancelledError(uses);
         }
-        const result = await apply(kind, uses, args, config, ctx);
+        // An effect that cannot be repeated is not cancelled once begun: cut off part-way, its outcome
+        // would be unknown to every later attempt; let it finish (within the kind's own timeout) and
+        // record it. (The activity is cancelled when the run is, or when Temporal gave the attempt up
+        // after a late heartbeat, and then another attempt is waiting for this record.)
+        const result = await apply(kind, uses, args, config, kind.repeatable ? ctx : { ...ctx, signal: new AbortController().signal });
         ended = true;
         if (result.cancelled) {
-          // Cancelled part-way: a repeatable effect is simply redone; any other may have happened.
-          await (kind.repeatable ? claim.release() : claim.abandon());
+          // A repeatable effect cut off part-way is simply redone by the next attempt.
+          await claim.release();
           throw new ToolCancelledError(uses);
         }
         if (!result.applied) {

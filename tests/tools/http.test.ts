@@ -4,9 +4,10 @@
  * machine; `public.test` stands for a public name that resolves to loopback
  * (DNS rebinding).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { sha256Hex } from '../../activities/tools/canonical-json';
 import { FileEffectLedger, MemoryEffectLedger } from '../../activities/tools/ledger';
@@ -157,9 +158,13 @@ describe('http tools doing their job', () => {
     const dir = path.join(ws, 'ledger');
     const key = 'run-2/notify';
     mkdirSync(path.join(dir, 'claims'), { recursive: true });
-    // The claim an attempt leaves when it stops part-way (cancelled mid-request): the POST may have gone out.
-    const holder = { host: 'elsewhere', pid: 1, started: null, token: 't', at: new Date().toISOString(), state: 'abandoned' };
-    writeFileSync(path.join(dir, 'claims', `${sha256Hex(key)}.0.json`), JSON.stringify(holder));
+    // The claim of an attempt on another host that stopped refreshing it an hour ago (its worker died
+    // mid-request, say): the POST may have gone out.
+    const holder = { host: `not-${os.hostname()}`, pid: 1, started: null, token: 't', at: new Date().toISOString() };
+    const file = path.join(dir, 'claims', `${sha256Hex(key)}.0.json`);
+    writeFileSync(file, JSON.stringify(holder));
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(file, hourAgo, hourAgo);
     const r = await tools.run('http.post', { allow: [`${A}/docs/*`] }, { url: `${A}/docs/post`, body: { order: 7 } }, { key, ledger: new FileEffectLedger(dir) });
     expect(errorOf(r)).toMatch(/^outcome unknown: an earlier attempt of this http.post call .* it is not repeated/);
     expect(a.seen.filter((s) => s.method === 'POST')).toHaveLength(0);
