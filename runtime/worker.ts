@@ -38,6 +38,74 @@ export interface WorkerSetOptions {
   dataConverter?: DataConverter;
   /** Prometheus metrics of this process (runtime/metrics.ts). */
   metrics?: SwarmMetrics;
+  /** Keep trying to reach Temporal at start (default: fail at once, as tests and `swarmflow dev` want). */
+  waitForTemporal?: WaitForTemporal;
+}
+
+/** Waiting for an unreachable Temporal at start, instead of exiting (production workers under a supervisor or compose). */
+export interface WaitForTemporal {
+  /** One line per failed attempt. */
+  log: (line: string) => void;
+  /** Aborting stops the wait (Ctrl-C, SIGTERM): startWorkers rejects with TemporalWaitAbortedError. */
+  signal?: AbortSignal;
+  /** First pause and longest pause between attempts (default 500 ms, 10 s). */
+  initialMs?: number;
+  maxMs?: number;
+}
+
+/** The wait for Temporal was stopped before it answered. */
+export class TemporalWaitAbortedError extends Error {
+  constructor(readonly address: string) {
+    super(`stopped while waiting for Temporal at ${address}`);
+    this.name = 'TemporalWaitAbortedError';
+  }
+}
+
+/** "Connection refused", "failed to lookup address information: ..." out of the core bridge's tonic error text. */
+export function transportReason(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const m = /message: "([^"]+)"/.exec(text) ?? /error: "([^"]+)"/.exec(text);
+  return (m?.[1] ?? text.split('\n')[0] ?? '').slice(0, 160);
+}
+
+/** An error that means "not reachable (yet)": the core bridge's TransportError (refused, DNS, timeout). */
+export function isTransportError(err: unknown): boolean {
+  return err instanceof Error && err.name === 'TransportError';
+}
+
+/**
+ * Calls `connect` until it succeeds, pausing 500 ms, 1 s, 2 s ... up to 10 s
+ * between attempts and logging one line each; errors other than "not
+ * reachable" are thrown at once (a bad address or TLS setting does not fix
+ * itself). The pause ends early when `signal` aborts.
+ */
+export async function connectWithRetry<T>(address: string, connect: () => Promise<T>, o: WaitForTemporal): Promise<T> {
+  const max = o.maxMs ?? 10_000;
+  let pause = o.initialMs ?? 500;
+  for (let attempt = 1; ; attempt++) {
+    if (o.signal?.aborted) throw new TemporalWaitAbortedError(address);
+    try {
+      return await connect();
+    } catch (err) {
+      if (!isTransportError(err)) throw err;
+      if (o.signal?.aborted) throw new TemporalWaitAbortedError(address);
+      o.log(`waiting for Temporal at ${address} (attempt ${attempt}: ${transportReason(err)}); retrying in ${pause < 1000 ? `${pause} ms` : `${Math.round(pause / 1000)} s`}`);
+      await pauseFor(pause, o.signal);
+      pause = Math.min(max, pause * 2);
+    }
+  }
+}
+
+function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 export interface WorkerSet {
@@ -92,7 +160,9 @@ export async function startWorkers(o: WorkerSetOptions): Promise<WorkerSet> {
     },
   };
   const activities = createActivities(deps);
-  const connection = await NativeConnection.connect({ address: o.settings.temporalAddress, ...(o.settings.temporalSecurity ? temporalConnectOptions(o.settings.temporalSecurity) : {}) });
+  const address = o.settings.temporalAddress;
+  const connect = (): Promise<NativeConnection> => NativeConnection.connect({ address, ...(o.settings.temporalSecurity ? temporalConnectOptions(o.settings.temporalSecurity) : {}) });
+  const connection = o.waitForTemporal ? await connectWithRetry(address, connect, o.waitForTemporal) : await connect();
   const workers: Worker[] = [];
   if (o.swarm !== false) {
     const bundle = o.bundlePath ?? (dataConverter ? defaultEncryptedBundlePath() : defaultBundlePath());
