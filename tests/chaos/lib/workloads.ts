@@ -82,8 +82,8 @@ inputs:
   type: object
   properties: { items: { type: array, items: { type: integer } } }
   required: [items]
-# Each agent leases 8 steps from the root when it starts (min(maxTurns * 2, 16)) though it spends 5:
-# a budget under 8 per agent would end the run as budget_exhausted before every agent had run.
+# Each agent spends 5 steps; leases are sized to what is left, so 5 per agent would do (before the
+# fair-budget-leases patch each leased 8 at once and a budget under 8 per agent stopped the run early).
 limits: { maxSubAgents: ${Math.min(1000, n)}, maxSteps: ${n * 10 + 10}, deadline: 2h }
 models:
   m: { pool: default, model: kimi-k2.6, maxTokens: 48 }
