@@ -2,7 +2,8 @@
  * The tool registry: the kinds a worker can run (built-ins plus the user's
  * modules), their schemas, and the one `run` path every tool call takes:
  * validate arguments, answer from the effect ledger when the call already
- * happened, run, validate the result, record the effect.
+ * happened (or claim the call there, waiting while another attempt holds
+ * it), run, validate the result, record the effect.
  *
  * A failed call (bad arguments, a refusal, a crash inside the kind) comes
  * back as `{ ok: false, error }` for the model or the tool step to see; only
