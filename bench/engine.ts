@@ -25,6 +25,7 @@ import { connectClient, queryProgress, startRun, waitForRun } from '../runtime/r
 import { exportRunHistory, readExport, replayHistories } from '../runtime/history';
 import { projectRoot } from '../runtime/root';
 import type { SwarmOptions } from '../workflows/types';
+import { baselineActivities } from './baseline/activities';
 
 export type Size = 'tiny' | 'full';
 
@@ -128,17 +129,7 @@ export async function benchOverhead(b: EngineBench, size: Size): Promise<Figure>
     'bench-overhead.swarm.yaml',
   );
   // The baseline runs on its own task queue, with the same worker settings.
-  const connection = await NativeConnection.connect({ address: b.settings.temporalAddress });
-  const worker = await Worker.create({
-    connection,
-    taskQueue: 'bench-baseline',
-    workflowsPath: path.join(projectRoot(), 'bench', 'baseline', 'workflows.ts'),
-    activities: { noop: async (i: number) => i - i },
-    maxConcurrentActivityTaskExecutions: 200,
-    maxCachedWorkflows: 400,
-    stickyQueueScheduleToStartTimeout: '3s',
-  });
-  const running = worker.run();
+  const base = await startBaselineWorker(b, 200);
   try {
     // Warm both paths once.
     await b.client.workflow.execute('baselineWorkflow', { taskQueue: 'bench-baseline', workflowId: `baseline-warm-${Date.now()}`, args: [5] });
@@ -148,7 +139,7 @@ export async function benchOverhead(b: EngineBench, size: Size): Promise<Figure>
     await b.client.workflow.execute('baselineWorkflow', { taskQueue: 'bench-baseline', workflowId: baseId, args: [n] });
     const baseMs = performance.now() - t0;
     const swarm = await b.runSwarm(ir, {});
-    const base = await exportBaseline(b.client, baseId);
+    const baseStats = await exportBaseline(b.client, baseId);
     const sw = await b.historyStats(swarm.id);
     return {
       name: `interpreter overhead (${n} sequential no-op activities)`,
@@ -156,19 +147,43 @@ export async function benchOverhead(b: EngineBench, size: Size): Promise<Figure>
         swarm_ms: round(swarm.ms),
         handwritten_ms: round(baseMs),
         wall_ratio: ratio(swarm.ms, baseMs),
-        events_per_step_ratio: ratio(sw.events / n, base.events / n),
+        events_per_step_ratio: ratio(sw.events / n, baseStats.events / n),
         swarm_events_per_step: ratio(sw.events, n),
         swarm_bytes_per_step: round(sw.bytes / n),
-        handwritten_bytes_per_step: round(base.bytes / n),
+        handwritten_bytes_per_step: round(baseStats.bytes / n),
         swarm_executions: sw.executions,
       },
       targets: { wall_ratio: ['<=', 1.1], events_per_step_ratio: ['<=', 1.05], swarm_bytes_per_step: ['<=', 2048] },
     };
   } finally {
-    worker.shutdown();
-    await running;
-    await connection.close();
+    await base.close();
   }
+}
+
+/**
+ * A worker for the hand-written baselines (bench/baseline/) on its own task
+ * queue, with the swarm worker's settings: activity slots, workflow cache,
+ * sticky timeout.
+ */
+async function startBaselineWorker(b: EngineBench, maxConcurrentActivities: number): Promise<{ close(): Promise<void> }> {
+  const connection = await NativeConnection.connect({ address: b.settings.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: 'bench-baseline',
+    workflowsPath: path.join(projectRoot(), 'bench', 'baseline', 'workflows.ts'),
+    activities: baselineActivities(b.sim.url),
+    maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
+    maxCachedWorkflows: 400,
+    stickyQueueScheduleToStartTimeout: '3s',
+  });
+  const running = worker.run();
+  return {
+    async close() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
 }
 
 async function exportBaseline(client: Client, id: string): Promise<{ events: number; bytes: number }> {
@@ -176,13 +191,19 @@ async function exportBaseline(client: Client, id: string): Promise<{ events: num
   return { events: d.historyLength, bytes: d.historySize ?? 0 };
 }
 
-/** 2 and 9. 300 sub-agents x 13 turns against a 200 ms model: critical path over wall time; worker RSS. */
+/**
+ * 2 and 9. 300 sub-agents x 13 turns against a 200 ms model: critical path
+ * over wall time, side by side with a hand-written Temporal workflow doing the
+ * same calls (300 child workflows, each 13 model-call activities and 12 no-op
+ * tool activities; same server, model and worker settings); worker RSS.
+ */
 export async function benchFanOut(size: Size): Promise<Figure> {
   const agents = size === 'tiny' ? 6 : 300;
   const turns = size === 'tiny' ? 3 : 13;
   const latency = size === 'tiny' ? 50 : 200;
   // turns - 1 tool-calling turns, then the answer: `turns` model calls per agent.
   const b = await EngineBench.start({ sim: { latencyMs: latency, toolTurns: turns - 1 }, maxConcurrentActivities: 1000, poolSlots: 1000 });
+  const base = await startBaselineWorker(b, 1000);
   try {
     const ir = compileOrThrow(
       `swarm: bench-fanout\nversion: 1\nlimits: { maxSubAgents: 300, maxSteps: ${agents * turns * 3} }\nmodels:\n  m: { pool: default, model: kimi-k2.6 }\ntools:\n  noop: { uses: bench.noop }\nagents:\n  w: { model: m, instructions: Work., tools: [noop], maxTurns: ${turns + 1} }\nsteps:\n  - id: each\n    forEach: \${{ inputs.items }}\n    concurrency: 300\n    do:\n      - id: a\n        agent: w\n        prompt: "item \${{ item }}"\n`,
@@ -205,22 +226,33 @@ export async function benchFanOut(size: Size): Promise<Figure> {
     const out = await waitForRun(run.handle).finally(() => (finished = true));
     await sampler;
     const wall = performance.now() - t0;
+    // The baseline second, on the same server (its history now holds the swarm's run too).
+    const tb = performance.now();
+    await b.client.workflow.execute('baselineFanOut', { taskQueue: 'bench-baseline', workflowId: `baseline-fanout-${Date.now()}`, args: [agents, turns, turns - 1] });
+    const baseWall = performance.now() - tb;
     const critical = turns * latency;
     return {
       name: `swarm efficiency (${agents} sub-agents x ${turns} turns, model latency ${latency} ms)`,
       figures: {
         wall_ms: round(wall),
+        handwritten_wall_ms: round(baseWall),
+        wall_over_handwritten: ratio(wall, baseWall),
         critical_path_ms: critical,
         efficiency: ratio(critical, wall),
-        model_calls: out.result?.usage.steps ?? 0,
+        handwritten_efficiency: ratio(critical, baseWall),
+        steps: out.result?.usage.steps ?? 0,
         peak_subagents_running: peakRunning,
         peak_worker_rss_mb: round(peakRss / 2 ** 20),
         ok: out.status === 'succeeded' ? 1 : 0,
       },
       targets: { efficiency: ['>=', 0.8] },
-      notes: ['workers, the simulated model and the Temporal dev server (SQLite) share 2 cores; the dev server is the bottleneck'],
+      notes: [
+        `the hand-written baseline: ${agents} child workflows of ${turns} model-call activities and ${turns - 1} no-op tool activities each, same server, model and worker settings`,
+        'workers, the simulated model and the Temporal dev server (SQLite) share 2 cores',
+      ],
     };
   } finally {
+    await base.close();
     await b.close();
   }
 }
@@ -250,10 +282,15 @@ export async function benchLongHorizon(size: Size): Promise<Figure> {
     const taxIr = compileOrThrow(longHorizonYaml(taxN), 'bench-tax.swarm.yaml');
     const withCan = await b.runSwarm(taxIr, {}, taxOptions);
     const single = await b.runSwarm(taxIr, {}, { noContinueAsNew: true });
-    // Replay the whole long run (every execution) against the current code.
-    const exp = await exportRunHistory(b.client, can.id);
+    // Replay the whole long run (every execution) against the current code,
+    // as `swarmflow replay FILE` does: read the exported JSON, then replay
+    // (over child processes when it is long; see runtime/history.ts).
+    const exp = JSON.stringify(await exportRunHistory(b.client, can.id));
+    const tr = performance.now();
+    const items = readExport(JSON.parse(exp), 'bench');
+    const readMs = performance.now() - tr;
     const t0 = performance.now();
-    const reports = await replayHistories(readExport(JSON.parse(JSON.stringify(exp)), 'bench'), defaultBundlePath());
+    const reports = await replayHistories(items, defaultBundlePath());
     const replayMs = performance.now() - t0;
     return {
       name: `long horizon (${n} steps; continue-as-new tax over ${taxN} steps)`,
@@ -270,6 +307,8 @@ export async function benchLongHorizon(size: Size): Promise<Figure> {
         tax_single_execution_ms: round(single.ms),
         can_tax: ratio(withCan.ms, single.ms),
         replay_ms: round(replayMs),
+        replay_read_ms: round(readMs),
+        replay_events: items.reduce((n, i) => n + (i.history.events?.length ?? 0), 0),
         replay_over_wall: ratio(replayMs, can.ms),
         replay_diverged: reports.filter((r) => !r.ok).length,
         ok: can.status === 'succeeded' && single.status === 'succeeded' && withCan.status === 'succeeded' ? 1 : 0,
