@@ -1,13 +1,14 @@
 /**
  * Process commands: `dev` (the embedded stack), `demo` (one run on it, then
- * stop), `worker` (production workers against any Temporal).
+ * stop), `worker` (production workers against any Temporal; they wait for
+ * it when it is not up yet).
  */
 import * as path from 'node:path';
 import { startStack, type Stack } from '../runtime/stack';
 import { projectRoot } from '../runtime/root';
 import { dataPaths, settingsFromEnv } from '../runtime/config';
 import { buildWorkerServices } from '../runtime/services';
-import { startWorkers } from '../runtime/worker';
+import { startWorkers, TemporalWaitAbortedError, type WorkerSet } from '../runtime/worker';
 import { connectClient, startRun } from '../runtime/runs';
 import { compileFile, followRun, printOutcome, readInput, resolveSettings, uiLink, type GlobalOpts } from './runs';
 import { dslCompiler, startApiServer } from '../server/start';
@@ -99,20 +100,41 @@ export async function workerCommand(o: { inference?: boolean; swarm?: boolean },
   const metrics = metricsFromEnv();
   metrics.watchPool(services.pool);
   const metricsServer = await startMetricsServerFromEnv(metrics);
-  const workers = await startWorkers({
-    settings,
-    metrics,
-    swarm: !inferenceOnly,
-    inference: o.inference ? { pools: services.poolSlots, chat: services.chat } : null,
-    tools: services.tools,
-    skills: services.skills,
-    resolver: services.resolver,
+  // Listen for Ctrl-C / SIGTERM from the start: they also end the wait for Temporal.
+  const stop = new AbortController();
+  const signalled = untilSignal().then((sig) => {
+    stop.abort();
+    return sig;
   });
+  const close = async (): Promise<void> => {
+    await metricsServer?.close();
+    await services.close();
+    store.close();
+  };
+  let workers: WorkerSet;
+  try {
+    // Temporal may not be up yet (compose, a restart): wait for it, one line per attempt, instead of exiting 1.
+    workers = await startWorkers({
+      settings,
+      metrics,
+      swarm: !inferenceOnly,
+      inference: o.inference ? { pools: services.poolSlots, chat: services.chat } : null,
+      tools: services.tools,
+      skills: services.skills,
+      resolver: services.resolver,
+      waitForTemporal: { log: (l) => io.err(l), signal: stop.signal },
+    });
+  } catch (err) {
+    await close();
+    if (err instanceof TemporalWaitAbortedError) {
+      io.out(`${err.message}: stopped`);
+      return 0;
+    }
+    throw err;
+  }
   io.out(`worker connected to ${settings.temporalAddress} (namespace ${settings.namespace}): ${inferenceOnly ? '' : 'swarm'}${o.inference ? `${inferenceOnly ? '' : ' + '}inference pools ${Object.entries(services.poolSlots).map(([p, n]) => `${p} (${n} slots)`).join(', ')}` : ''}`);
-  await Promise.race([untilSignal(), workers.done]);
+  await Promise.race([signalled, workers.done]);
   await workers.shutdown();
-  await metricsServer?.close();
-  await services.close();
-  store.close();
+  await close();
   return 0;
 }

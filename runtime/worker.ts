@@ -91,6 +91,7 @@ export async function connectWithRetry<T>(address: string, connect: () => Promis
       if (o.signal?.aborted) throw new TemporalWaitAbortedError(address);
       o.log(`waiting for Temporal at ${address} (attempt ${attempt}: ${transportReason(err)}); retrying in ${pause < 1000 ? `${pause} ms` : `${Math.round(pause / 1000)} s`}`);
       await pauseFor(pause, o.signal);
+      if (o.signal?.aborted) throw new TemporalWaitAbortedError(address);
       pause = Math.min(max, pause * 2);
     }
   }
@@ -98,6 +99,7 @@ export async function connectWithRetry<T>(address: string, connect: () => Promis
 
 function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
     const done = (): void => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
