@@ -2,13 +2,16 @@
  * Benchmark of the language: validate + compile of a generated 4,000-step
  * definition (target: under 200 ms), and validation time of each example.
  * Figures are medians of several warm runs, in milliseconds; the CPU figures
- * show what the work costs when the machine is shared, and the yaml figures
- * how much of it is the YAML parser itself.
+ * show what the work costs when the machine is shared. Side by side in the
+ * same run: the full path (the `yaml` Document parsed first, as before the
+ * fast path), the parsers alone, and the same definition with one error,
+ * whose diagnostic needs the Document to be located.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { compile, validate } from '../dsl';
+import { readCommonYaml } from '../dsl/fast-yaml';
 
 /**
  * A definition of `groups` x 4 steps: a sequence holding an llm, a tool and a
@@ -86,12 +89,38 @@ export async function benchCompile(): Promise<{ name: string; figures: Record<st
   }, 7);
   figures['validateCompile4000StepsMs'] = whole.wall;
   figures['validateCompile4000StepsCpuMs'] = whole.cpu;
-  // The yaml package's parser alone, for the share of the total it takes.
+  // The fast path's reader alone: the YAML share of the total.
+  if (readCommonYaml(text) === null) throw new Error('the generated definition is outside the fast YAML subset (dsl/fast-yaml.ts)');
+  const fastOnly = measure(() => {
+    readCommonYaml(text);
+  }, 7);
+  figures['fastParse4000StepsMs'] = fastOnly.wall;
+  figures['fastParse4000StepsCpuMs'] = fastOnly.cpu;
+  // The yaml package's Document alone: what the full path costs, and what
+  // locating a diagnostic costs on top of the fast path.
   const yamlOnly = measure(() => {
     parseDocument(text, { schema: 'core', version: '1.2' });
-  }, 7);
+  }, 5);
   figures['yamlParse4000StepsMs'] = yamlOnly.wall;
   figures['yamlParse4000StepsCpuMs'] = yamlOnly.cpu;
+  // The baseline, side by side: the same work with the Document parsed first.
+  const fullPath = measure(() => {
+    compile(text, 'bench.swarm.yaml', { fastPath: false });
+  }, 5);
+  figures['fullPathValidateCompile4000StepsMs'] = fullPath.wall;
+  figures['fullPathValidateCompile4000StepsCpuMs'] = fullPath.cpu;
+  figures['fastPathSpeedup'] = Math.round((fullPath.cpu / Math.max(whole.cpu, 0.01)) * 100) / 100;
+  // One semantic error near the end (an undefined model): the fast path reads
+  // the text, then the Document is parsed to locate the diagnostic.
+  const last = text.lastIndexOf('llm: fast');
+  const invalid = `${text.slice(0, last)}llm: fastr${text.slice(last + 'llm: fast'.length)}`;
+  const located = validate(invalid, 'bench.swarm.yaml');
+  if (located.length !== 1) throw new Error(`the one-error definition has ${located.length} diagnostics, not 1`);
+  const withError = measure(() => {
+    validate(invalid, 'bench.swarm.yaml');
+  }, 5);
+  figures['validateOneError4000StepsMs'] = withError.wall;
+  figures['validateOneError4000StepsCpuMs'] = withError.cpu;
 
   for (const dir of [join(__dirname, '..', 'examples'), join(__dirname, '..', '..', 'examples'), join(process.cwd(), 'examples')]) {
     let names: string[];

@@ -306,8 +306,7 @@ class SubsetReader {
     const c = t.charCodeAt(i);
     let j: number;
     if (c === DQUOTE || c === SQUOTE) {
-      const nl = this.lineEnd(i);
-      j = c === DQUOTE ? this.doubleQuotedEnd(i, nl) : this.singleQuotedEnd(i, nl);
+      j = c === DQUOTE ? this.doubleQuotedEnd(i) : this.singleQuotedEnd(i);
       if (j < 0) return -1;
     } else {
       if (isIndicator(c) || c === DASH || c === SPACE || c === NL) return -1;
@@ -358,8 +357,7 @@ class SubsetReader {
   /** A double-quoted scalar on one line starting at `i` (the quote); `end` is after the closing quote. */
   private doubleQuoted(i: number): { value: string; end: number } {
     const t = this.t;
-    const nl = this.lineEnd(i);
-    const close = this.doubleQuotedEnd(i, nl) - 1;
+    const close = this.doubleQuotedEnd(i) - 1;
     if (close < 0) bail();
     const body = t.slice(i + 1, close);
     if (body.indexOf('\\') < 0) return { value: body, end: close + 1 };
@@ -412,29 +410,38 @@ class SubsetReader {
     return { value: out + t.slice(from, close), end: close + 1 };
   }
 
-  /** Offset after the closing `"` of a double-quoted scalar at `i`, or -1 when it does not close before `nl`. */
-  private doubleQuotedEnd(i: number, nl: number): number {
+  /**
+   * Offset after the closing `"` of a double-quoted scalar at `i`, or -1
+   * when the line ends first. Scans only the scalar, never the rest of its
+   * line: a long line of many strings stays linear.
+   */
+  private doubleQuotedEnd(i: number): number {
     const t = this.t;
-    for (let j = i + 1; j < nl; j++) {
+    for (let j = i + 1; j < this.n; j++) {
       const d = t.charCodeAt(j);
-      if (d === BACKSLASH) j++;
-      else if (d === DQUOTE) return j + 1;
+      if (d === BACKSLASH) {
+        if (t.charCodeAt(j + 1) === NL) return -1;
+        j++;
+      } else if (d === DQUOTE) return j + 1;
+      else if (d === NL) return -1;
     }
     return -1;
   }
 
   private singleQuoted(i: number): { value: string; end: number } {
-    const nl = this.lineEnd(i);
-    const end = this.singleQuotedEnd(i, nl);
+    const end = this.singleQuotedEnd(i);
     if (end < 0) bail();
     return { value: this.t.slice(i + 1, end - 1).replace(/''/g, "'"), end };
   }
 
-  private singleQuotedEnd(i: number, nl: number): number {
+  /** Like doubleQuotedEnd, for a single-quoted scalar (`''` is a quote inside it). */
+  private singleQuotedEnd(i: number): number {
     const t = this.t;
-    for (let j = i + 1; j < nl; j++) {
-      if (t.charCodeAt(j) !== SQUOTE) continue;
-      if (j + 1 < nl && t.charCodeAt(j + 1) === SQUOTE) j++;
+    for (let j = i + 1; j < this.n; j++) {
+      const d = t.charCodeAt(j);
+      if (d === NL) return -1;
+      if (d !== SQUOTE) continue;
+      if (t.charCodeAt(j + 1) === SQUOTE) j++;
       else return j + 1;
     }
     return -1;

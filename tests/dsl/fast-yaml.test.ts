@@ -12,7 +12,7 @@ import { compile, validate, parseDocument } from '../../dsl';
 import { parseSource } from '../../dsl/document';
 import { readCommonYaml } from '../../dsl/fast-yaml';
 import { generateDefinition } from '../../bench/compile';
-import { INVALID, REPO, exampleFiles } from './helpers';
+import { INVALID, REPO, exampleFiles, timed } from './helpers';
 import { definition, toYaml } from './generate';
 
 const HOSTILE = join(REPO, 'tests', 'fixtures', 'hostile', 'documents');
@@ -168,6 +168,14 @@ describe('the subset', () => {
   ])('%j reads as the yaml package reads it', (text, value) => {
     expect(readCommonYaml(text)).toStrictEqual(value);
     expectAgreement(text);
+  });
+
+  test('a long line of many quoted strings is read in linear time', () => {
+    // Each string is scanned to its own closing quote, never to the end of the line.
+    const text = `a: [${Array.from({ length: 60_000 }, () => '"x"').join(', ')}]\n`;
+    const { ms, result } = timed(() => readCommonYaml(text));
+    expect(result).not.toBeNull();
+    expect(ms).toBeLessThan(2000);
   });
 
   test.each([
