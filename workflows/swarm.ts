@@ -145,9 +145,18 @@ class SwarmRun {
     wf.setHandler(progressQuery, (after?: number) => this.progress(after ?? 0));
     wf.setHandler(leaseRequestSignal, async (req) => {
       const grant = req.need ? await this.topUp(req, req.need) : this.status === 'running' ? this.budget.lease(req.want) : { steps: 0, tokens: 0 };
+      if (req.need && !this.leases.has(req.from)) {
+        // The agent ended while it waited (its step's timeout, a cancellation) and its lease is settled: keep nothing for it.
+        this.budget.release(grant);
+        return;
+      }
       const prev = this.leases.get(req.from) ?? { steps: 0, tokens: 0 };
       this.leases.set(req.from, { steps: prev.steps + grant.steps, tokens: prev.tokens + grant.tokens });
-      await wf.getExternalWorkflowHandle(req.from).signal(leaseGrantSignal, grant);
+      try {
+        await wf.getExternalWorkflowHandle(req.from).signal(leaseGrantSignal, grant);
+      } catch {
+        // The agent closed meanwhile; runAgent settles everything it was granted when its result comes.
+      }
     });
     // Any other signal is a `waitFor` signal: buffered until a step takes it.
     wf.setDefaultSignalHandler((name: string, ...args: unknown[]) => {
