@@ -24,7 +24,11 @@
 import type { Problem } from './diagnostic';
 
 /** Longest pattern analysed; longer ones are refused (no legitimate schema pattern needs more). */
-export const MAX_PATTERN_LENGTH = 4096;
+export const MAX_PATTERN_LENGTH = 1024;
+/** Most pattern text analysed per definition: bounds validate's time on a 1 MiB document of patterns. */
+export const MAX_PATTERNS_TOTAL = 16 * 1024;
+/** Most quantifiers analysed: keeps the check itself fast on hostile patterns (some steps are quadratic in them). */
+export const MAX_REPETITIONS = 100;
 
 /** Why a pattern is refused, with the part of it to look at. */
 export interface RegexFinding {
@@ -56,7 +60,15 @@ function normalise(ranges: Range[]): CharSet {
   return out;
 }
 
-const union = (a: CharSet, b: CharSet): CharSet => (a.length === 0 ? b : b.length === 0 ? a : normalise([...a, ...b]));
+/** Most ranges a set keeps; past it, the set becomes its hull (larger: checks only get stricter, and stay fast). */
+const MAX_RANGES = 32;
+
+function union(a: CharSet, b: CharSet): CharSet {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const merged = normalise([...a, ...b]);
+  return merged.length > MAX_RANGES ? [[(merged[0] as Range)[0], (merged[merged.length - 1] as Range)[1]]] : merged;
+}
 
 function complement(a: CharSet): CharSet {
   const out: Range[] = [];
@@ -345,7 +357,8 @@ interface Info {
   all: CharSet;
 }
 
-const infos = new WeakMap<Node, Info>();
+/** Per analysis (regexFinding resets it): a Map, since a WeakMap of thousands of nodes made the check 10 times slower. */
+let infos = new Map<Node, Info>();
 
 function info(n: Node): Info {
   const known = infos.get(n);
@@ -454,13 +467,32 @@ const zeroWidth = (n: Node): boolean => n.t === 'empty' || n.t === 'look';
  */
 function fenced(items: Node[]): boolean {
   const solid = items.filter((x) => !zeroWidth(x));
-  const seq = (xs: Node[]): Info => info({ t: 'seq', items: xs, start: 0, end: 0 });
+  const n = solid.length;
+  const xs = solid.map(info);
+  // Linear: what comes before each position (all, first) and after it (all, last), accumulated once.
+  const allBefore: CharSet[] = [NONE];
+  const firstBefore: CharSet[] = [NONE];
+  let open = true;
+  for (let k = 0; k < n; k++) {
+    const x = xs[k] as Info;
+    allBefore.push(union(allBefore[k] as CharSet, x.all));
+    firstBefore.push(open ? union(firstBefore[k] as CharSet, x.first) : (firstBefore[k] as CharSet));
+    if (x.min > 0) open = false;
+  }
+  const allAfter: CharSet[] = new Array<CharSet>(n + 1).fill(NONE);
+  const lastAfter: CharSet[] = new Array<CharSet>(n + 1).fill(NONE);
+  open = true;
+  for (let k = n - 1; k >= 0; k--) {
+    const x = xs[k] as Info;
+    allAfter[k] = union(allAfter[k + 1] as CharSet, x.all);
+    lastAfter[k] = open ? union(lastAfter[k + 1] as CharSet, x.last) : (lastAfter[k + 1] as CharSet);
+    if (x.min > 0) open = false;
+  }
   return solid.some((fence, f) => {
     if (!isChar(fence)) return false;
-    const head = solid.slice(0, f);
-    const tail = solid.slice(f + 1);
-    // The end of one iteration meets the start of the next.
-    return !overlaps(fence.set, seq([...head, ...tail]).all) && !overlaps(seq(tail).last, seq(head).first);
+    const others = union(allBefore[f] as CharSet, allAfter[f + 1] as CharSet);
+    // The end of one iteration (after the fence) meets the start of the next (before it).
+    return !overlaps(fence.set, others) && !overlaps(lastAfter[f + 1] as CharSet, firstBefore[f] as CharSet);
   });
 }
 
@@ -538,6 +570,15 @@ const MAX_CHAIN = 2;
  * pattern must be valid with the `u` flag (what JSON Schema validators use).
  */
 export function regexFinding(pattern: string): RegexFinding | null {
+  infos = new Map();
+  try {
+    return analyse(pattern);
+  } finally {
+    infos = new Map();
+  }
+}
+
+function analyse(pattern: string): RegexFinding | null {
   const frag = (start: number, end: number): RegexFinding['fragment'] => {
     const s = pattern.slice(start, end);
     return s.length > 60 ? `${s.slice(0, 57)}...` : s;
@@ -559,6 +600,7 @@ export function regexFinding(pattern: string): RegexFinding | null {
     return { reason: 'swarmflow cannot analyse it for catastrophic backtracking; simplify it', fragment: frag(e.offset, e.offset + 20), offset: e.offset };
   }
   const nodes = allNodes(tree);
+  if (nodes.filter((n) => n.t === 'repeat').length > MAX_REPETITIONS) return { reason: `it has more than ${MAX_REPETITIONS} repetitions (*, +, ?, {n,m}); simplify it`, fragment: frag(0, 60), offset: 0 };
   for (const n of nodes) {
     if (n.t !== 'repeat' || n.max < 2) continue;
     const reason = checkRepeat(n);
@@ -629,8 +671,14 @@ export interface PatternProblem {
 /** The refused patterns of these schemas (each given with its pointer). */
 export function unsafePatterns(schemas: readonly { schema: unknown; ptr: string }[]): PatternProblem[] {
   const out: PatternProblem[] = [];
+  let total = 0;
   for (const { schema, ptr } of schemas) {
     for (const p of schemaPatterns(schema, ptr)) {
+      total += p.pattern.length;
+      if (total > MAX_PATTERNS_TOTAL) {
+        out.push({ ptr: p.ptr, at: p.onKeys ? 'key' : 'value', message: `the schemas' patterns hold more than ${MAX_PATTERNS_TOTAL} characters in all, up to this one; the rest are not checked, so the definition is refused: use fewer or shorter patterns` });
+        return out;
+      }
       const f = regexFinding(p.pattern);
       if (!f) continue;
       const where = p.ptr.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
