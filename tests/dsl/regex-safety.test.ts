@@ -3,6 +3,7 @@
  * common safe ones are accepted, and each refused one really is slow (the
  * check is tested against the engine, not only against itself).
  */
+import fc from 'fast-check';
 import { regexFinding, schemaPatterns, unsafePatterns, MAX_PATTERN_LENGTH } from '../../dsl/regex-safety';
 
 const EVIL = [
@@ -126,4 +127,15 @@ test('a definition with more pattern text than the budget is refused once, witho
   const props = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}`, { pattern: `^${'a'.repeat(1000)}$` }]));
   const problems = unsafePatterns([{ schema: { properties: props }, ptr: '/inputs' }]);
   expect(problems).toEqual([{ ptr: '/inputs/properties/p16/pattern', at: 'value', message: expect.stringMatching(/more than 16384 characters in all/) }]);
+});
+
+test('never throws: 3,000 random strings of regular-expression characters give a finding or null', () => {
+  const alphabet = ['a', 'b', '.', '*', '+', '?', '|', '(', ')', '(?:', '(?=', '(?<!', '(?<n>', '[', ']', '^', '-', '\\', '\\d', '\\w', '\\s', '\\b', '\\1', '\\k<n>', '\\p{L}', '\\u{61}', '\\u0041', '\\x41', '\\cA', '{', '}', '{2}', '{1,}', '{0,3}', '$', ',', '\u{1F600}', '\\-', '\\]'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 24 }), (parts) => {
+      const f = regexFinding(parts.join(''));
+      expect(f === null || typeof f.reason === 'string').toBe(true);
+    }),
+    { numRuns: 3_000, seed: 9 },
+  );
 });
