@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { regexFinding, schemaPatterns, unsafePatterns, MAX_PATTERN_LENGTH } from '../../dsl/regex-safety';
+import { validate } from '../../dsl';
 
 const EVIL = [
   '^(a+)+$',
@@ -138,4 +139,37 @@ test('never throws: 3,000 random strings of regular-expression characters give a
     }),
     { numRuns: 3_000, seed: 9 },
   );
+});
+
+test('validate reports SF114 at the pattern: a value in inputs, a patternProperties key, a nested step\'s output.schema', () => {
+  const text = [
+    'swarm: x',
+    'version: 1',
+    'inputs:',
+    '  type: object',
+    '  properties:',
+    '    ok: { type: string, pattern: "^[a-z]+(-[a-z]+)*$" }',
+    '  patternProperties:',
+    '    "^(k|kk)+$": { type: string }',
+    'models:',
+    '  m: { model: kimi-k2.6 }',
+    'steps:',
+    '  - id: each',
+    '    forEach: ${{ [1] }}',
+    '    do:',
+    '      - id: ask',
+    '        llm: m',
+    '        prompt: hi',
+    '        output:',
+    '          schema: { type: string, pattern: "(\\\\w+\\\\s?)*$" }',
+    '',
+  ].join('\n');
+  const ds = validate(text, 'x.swarm.yaml');
+  expect(ds.map((d) => [d.code, d.line, d.ptr])).toEqual([
+    ['SF114', 8, '/inputs/patternProperties/^(k|kk)+$'],
+    ['SF114', 19, '/steps/0/do/0/output/schema/pattern'],
+  ]);
+  expect(ds[0]?.col).toBe(5);
+  // Quoted as JSON, as in a double-quoted YAML string.
+  expect(ds[1]?.message).toContain(`the pattern ${JSON.stringify('(\\w+\\s?)*$')} of steps.0.do.0.output.schema is refused`);
 });
