@@ -5,12 +5,12 @@
  */
 import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
-import { Validator } from '@cfworker/json-schema';
 import type { DataConverter } from '@temporalio/common';
 import { dataConverterFromEnv } from './codec/data-converter';
 import { randomBytes } from 'node:crypto';
 import type { Json, SwarmIR } from '../dsl/ir';
 import type { Settings } from './config';
+import { checkRunInput } from './run-input';
 import { temporalConnectOptions } from './temporal-connection';
 import { QUERIES, SWARM_TASK_QUEUE, type Progress, type RunStatus, type StepState, type SwarmOptions, type SwarmResult, type SwarmWorkflowInput } from '../workflows/types';
 
@@ -20,22 +20,7 @@ export async function connectClient(settings: Pick<Settings, 'temporalAddress' |
   return new Client({ connection, namespace: settings.namespace, dataConverter: o.dataConverter ?? dataConverterFromEnv() });
 }
 
-/** A run input that does not satisfy the swarm's `inputs` schema. */
-export class InvalidRunInputError extends Error {
-  constructor(
-    readonly swarm: string,
-    readonly problems: string[],
-  ) {
-    super(`the input does not match the inputs schema of swarm "${swarm}": ${problems.join('; ')}`);
-    this.name = 'InvalidRunInputError';
-  }
-}
-
-export function checkRunInput(ir: SwarmIR, input: Json): void {
-  if (ir.inputs === null || typeof ir.inputs !== 'object' || Array.isArray(ir.inputs)) return;
-  const v = new Validator(ir.inputs as ConstructorParameters<typeof Validator>[0], '2020-12', false).validate(input);
-  if (!v.valid) throw new InvalidRunInputError(ir.name, v.errors.filter((e) => e.keyword !== 'properties').slice(0, 5).map((e) => `${e.instanceLocation === '#' ? 'input' : e.instanceLocation.replace(/^#/, 'input')}: ${e.error}`));
-}
+export { checkRunInput, InvalidRunInputError } from './run-input';
 
 export function newRunId(): string {
   return randomBytes(6).toString('hex');
