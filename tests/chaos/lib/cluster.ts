@@ -82,7 +82,7 @@ export async function startCluster(o: ClusterOptions = {}): Promise<Cluster> {
     .join('\n');
   // Probes every second so a restarted endpoint is seen soon; a short cooldown for the same reason.
   const inference = `pools:\n  default:\n    health: { intervalMs: 1000, timeoutMs: 1000 }\n    circuit: { failures: 3, cooldownMs: ${o.circuitCooldownMs ?? 1000} }\n    endpoints:\n${endpointsYaml}\n`;
-  // A file, not inline text: the worker hands SWARMFLOW_INFERENCE to the loader as a file path.
+  // A file, as a deployment would mount it (inline text in SWARMFLOW_INFERENCE works too).
   const inferenceFile = path.join(home, 'inference.yaml');
   fs.writeFileSync(inferenceFile, inference);
   const workerEnv: Record<string, string> = {
