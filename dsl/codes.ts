@@ -17,6 +17,7 @@ export const CODES = {
   SF010: 'alias to an anchor that is not defined before it',
   SF011: 'aliases expand to too much data',
   SF012: 'a key that is not a plain string',
+  SF013: 'more problems than one file reports (the rest are counted, not shown)',
 
   // The shape (JSON Schema).
   SF101: 'missing required key',

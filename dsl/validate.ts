@@ -55,7 +55,7 @@ function analyse(text: string, file: string, options?: ParseOptions): { ir: Swar
       problems.push(...schema, ...semantic.filter((p) => !faulted.has(p.ptr)));
       if (problems.length === 0) ir = hashIR(unhashed);
     }
-    return { ir, diagnostics: sortDiagnostics(problems.map((p) => locate(src(source), p))) };
+    return { ir, diagnostics: capDiagnostics(sortDiagnostics(problems.map((p) => locate(src(source), p))), file) };
   } catch (err) {
     // A bug, not a user error: still a located answer rather than a crash.
     const message = err instanceof Error ? err.message : String(err);
@@ -64,6 +64,23 @@ function analyse(text: string, file: string, options?: ParseOptions): { ir: Swar
       diagnostics: [{ file, line: 1, col: 1, code: 'SF999', ptr: '', message: `internal error in swarmflow (please report it): ${message}` }],
     };
   }
+}
+
+/** Diagnostics one file reports; nobody reads thousands, and each costs the CLI, the API and the editor. */
+export const MAX_DIAGNOSTICS = 200;
+
+/**
+ * The first MAX_DIAGNOSTICS diagnostics in file order, then one SF013 that
+ * counts the rest (at the last one shown, so it still sorts last).
+ */
+export function capDiagnostics(ds: Diagnostic[], file: string): Diagnostic[] {
+  if (ds.length <= MAX_DIAGNOSTICS) return ds;
+  const shown = ds.slice(0, MAX_DIAGNOSTICS);
+  const last = shown[shown.length - 1];
+  const more = ds.length - MAX_DIAGNOSTICS;
+  const message = `${more.toLocaleString('en-US')} more ${more === 1 ? 'problem' : 'problems'} not shown; fix the ones above and validate again`;
+  shown.push({ file, line: last?.line ?? 1, col: last?.col ?? 1, code: 'SF013', ptr: '', message });
+  return shown;
 }
 
 function src(s: ParsedSource | null): SourceText {
