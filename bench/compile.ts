@@ -69,7 +69,9 @@ function measure(fn: () => void, runs: number): { wall: number; cpu: number } {
   return { wall: round(median(wall)), cpu: round(median(cpu)) };
 }
 
-export async function benchCompile(): Promise<{ name: string; figures: Record<string, number> }> {
+/** `runs` caps the repetitions of every measurement (1 for the tiny size `npm test` checks; the figures keep their meaning, only noisier). */
+export async function benchCompile(o: { runs?: number } = {}): Promise<{ name: string; figures: Record<string, number> }> {
+  const reps = (n: number): number => Math.min(n, o.runs ?? n);
   const text = generateDefinition(1000);
   const figures: Record<string, number> = {};
   const first = compile(text, 'bench.swarm.yaml');
@@ -86,27 +88,27 @@ export async function benchCompile(): Promise<{ name: string; figures: Record<st
   figures['yamlBytes'] = text.length;
   const whole = measure(() => {
     compile(text, 'bench.swarm.yaml');
-  }, 7);
+  }, reps(7));
   figures['validateCompile4000StepsMs'] = whole.wall;
   figures['validateCompile4000StepsCpuMs'] = whole.cpu;
   // The fast path's reader alone: the YAML share of the total.
   if (readCommonYaml(text) === null) throw new Error('the generated definition is outside the fast YAML subset (dsl/fast-yaml.ts)');
   const fastOnly = measure(() => {
     readCommonYaml(text);
-  }, 7);
+  }, reps(7));
   figures['fastParse4000StepsMs'] = fastOnly.wall;
   figures['fastParse4000StepsCpuMs'] = fastOnly.cpu;
   // The yaml package's Document alone: what the full path costs, and what
   // locating a diagnostic costs on top of the fast path.
   const yamlOnly = measure(() => {
     parseDocument(text, { schema: 'core', version: '1.2' });
-  }, 5);
+  }, reps(5));
   figures['yamlParse4000StepsMs'] = yamlOnly.wall;
   figures['yamlParse4000StepsCpuMs'] = yamlOnly.cpu;
   // The baseline, side by side: the same work with the Document parsed first.
   const fullPath = measure(() => {
     compile(text, 'bench.swarm.yaml', { fastPath: false });
-  }, 5);
+  }, reps(5));
   figures['fullPathValidateCompile4000StepsMs'] = fullPath.wall;
   figures['fullPathValidateCompile4000StepsCpuMs'] = fullPath.cpu;
   figures['fastPathSpeedup'] = Math.round((fullPath.cpu / Math.max(whole.cpu, 0.01)) * 100) / 100;
@@ -118,7 +120,7 @@ export async function benchCompile(): Promise<{ name: string; figures: Record<st
   if (located.length !== 1) throw new Error(`the one-error definition has ${located.length} diagnostics, not 1`);
   const withError = measure(() => {
     validate(invalid, 'bench.swarm.yaml');
-  }, 5);
+  }, reps(5));
   figures['validateOneError4000StepsMs'] = withError.wall;
   figures['validateOneError4000StepsCpuMs'] = withError.cpu;
 
@@ -133,7 +135,7 @@ export async function benchCompile(): Promise<{ name: string; figures: Record<st
       const example = readFileSync(join(dir, name), 'utf8');
       figures[`validate:${name}Ms`] = measure(() => {
         validate(example, name);
-      }, 15).wall;
+      }, reps(15)).wall;
     }
     break;
   }
