@@ -57,7 +57,63 @@ const base = new Environment({ homogeneousAggregateLiterals: false, limits: CEL_
   .registerVariable('steps', 'map<string, StepState>')
   .registerVariable('run', 'RunInfo');
 
-const envs = new Map<string, Environment>();
+/**
+ * A bounded cache that does not thrash. The old one emptied itself whenever it
+ * passed its size, so a file (or the editor re-validating it on each keystroke)
+ * with more distinct expressions than that started from nothing every few
+ * thousand; so does plain LRU, since validation visits expressions in the same
+ * order every time. Here, when full, a new entry waits for room instead of
+ * pushing out one that is in use: every `capacity / 2` refused entries, the
+ * ones not read since the previous sweep are dropped. Entries in use stay, a
+ * changed file's new expressions get in after one sweep, and the size never
+ * passes `capacity`. Each sweep costs `capacity` and comes after `capacity / 2`
+ * refusals, so the cost per lookup stays constant.
+ */
+export class BoundedCache<V> {
+  private readonly entries = new Map<string, { value: V; used: boolean }>();
+  private refused = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    entry.used = true;
+    return entry.value;
+  }
+
+  /** Stores the value when there is room (or after a sweep makes some); returns it either way. */
+  set(key: string, value: V): V {
+    const entry = this.entries.get(key);
+    if (entry !== undefined) {
+      entry.value = value;
+      entry.used = true;
+      return value;
+    }
+    if (this.entries.size >= this.capacity) {
+      this.refused++;
+      if (this.refused < Math.max(1, this.capacity / 2)) return value;
+      this.sweep();
+      if (this.entries.size >= this.capacity) return value;
+    }
+    this.entries.set(key, { value, used: true });
+    return value;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private sweep(): void {
+    this.refused = 0;
+    for (const [key, entry] of this.entries) {
+      if (entry.used) entry.used = false;
+      else this.entries.delete(key);
+    }
+  }
+}
+
+const envs = new BoundedCache<Environment>(256);
 
 const envByScope = new WeakMap<ExprScope, { env: Environment; key: string }>();
 
@@ -110,7 +166,6 @@ function makeEnv(scope: ExprScope): { env: Environment; key: string } {
         // instead of the whole file failing with an internal error.
       }
     }
-    if (envs.size > 256) envs.clear();
     envs.set(key, env);
   }
   return { env, key };
@@ -120,14 +175,8 @@ type Parsed = { ok: true; ast: CelNode; check: () => { valid: boolean; type?: st
 type Checked = { type: string | null; error: unknown };
 
 /** Parse and type results by environment and text: the editor re-validates on every keystroke. */
-const parsedCache = new Map<string, Parsed>();
-const checkedCache = new Map<string, Checked>();
-
-function remember<T>(cache: Map<string, T>, key: string, value: T): T {
-  if (cache.size > 5000) cache.clear();
-  cache.set(key, value);
-  return value;
-}
+const parsedCache = new BoundedCache<Parsed>(5000);
+const checkedCache = new BoundedCache<Checked>(5000);
 
 export function checkExpression(src: string, scope: ExprScope, facts: ExprFacts, opts: { fastPaths?: boolean } = {}): ExprCheck {
   if (src.length > MAX_EXPRESSION_LENGTH) {
@@ -148,7 +197,7 @@ export function checkExpression(src: string, scope: ExprScope, facts: ExprFacts,
     } catch (error) {
       parsed = { ok: false, error };
     }
-    remember(parsedCache, cacheKey, parsed);
+    parsedCache.set(cacheKey, parsed);
   }
   if (!parsed.ok) {
     return { type: null, issues: [{ code: 'SF303', offset: celErrorOffset(parsed.error) ?? 0, message: `does not parse: ${celSummary(parsed.error)}` }] };
@@ -160,7 +209,7 @@ export function checkExpression(src: string, scope: ExprScope, facts: ExprFacts,
   let checked = checkedCache.get(cacheKey);
   if (!checked) {
     const result = parsed.check();
-    checked = remember(checkedCache, cacheKey, { type: result.valid ? (result.type ?? 'dyn') : null, error: result.error });
+    checked = checkedCache.set(cacheKey, { type: result.valid ? (result.type ?? 'dyn') : null, error: result.error });
   }
   if (checked.type === null) {
     const summary = celSummary(checked.error);

@@ -112,6 +112,21 @@ const STEP_KEYS: Map<string, Set<string>> = (() => {
   return out;
 })();
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** The kind keys a step has; a failing step has several errors that each ask. */
+const kindsByStep = new WeakMap<object, string[]>();
+
+function kindKeysOf(step: Record<string, unknown>): string[] {
+  let kinds = kindsByStep.get(step);
+  if (kinds === undefined) {
+    kinds = [];
+    for (const k of KIND_KEYS) if (hasOwn.call(step, k)) kinds.push(k);
+    kindsByStep.set(step, kinds);
+  }
+  return kinds;
+}
+
 const ANY_STEP_KEY = new Set([...STEP_KEYS.values()].flatMap((s) => [...s]));
 
 interface PatternHint {
@@ -180,7 +195,7 @@ export function schemaProblems(root: unknown): Problem[] {
 }
 
 /** ajv's errors for the whole definition: the root call, then one call per step (breadth first). */
-function schemaErrors(root: unknown): ErrorObject[] {
+export function schemaErrors(root: unknown): ErrorObject[] {
   const v = getValidators();
   const errors: ErrorObject[] = [];
   const queue: { ptr: string; data: unknown }[] = [];
@@ -190,7 +205,11 @@ function schemaErrors(root: unknown): ErrorObject[] {
     const found = markedSteps;
     markedSteps = [];
     if (!ok) {
-      for (const e of fn.errors ?? []) errors.push(prefix === '' ? e : { ...e, instancePath: prefix + e.instancePath });
+      // ajv makes fresh error objects on every call, so they are ours to re-point.
+      for (const e of fn.errors ?? []) {
+        if (prefix !== '') e.instancePath = prefix + e.instancePath;
+        errors.push(e);
+      }
     }
     for (const s of found) queue.push({ ptr: prefix + s.ptr, data: s.data });
   };
@@ -218,7 +237,7 @@ interface Folded {
 
 const COMBINATORS = new Set(['oneOf', 'anyOf', 'allOf', 'if', 'not', 'propertyNames', '$ref']);
 
-function foldErrors(root: unknown, errors: readonly ErrorObject[]): Folded[] {
+export function foldErrors(root: unknown, errors: readonly ErrorObject[]): Folded[] {
   const out: Folded[] = [];
   const kindReported = new Set<string>();
   const kept: ErrorObject[] = [];
@@ -238,10 +257,10 @@ function foldErrors(root: unknown, errors: readonly ErrorObject[]): Folded[] {
     if (e.keyword === 'if' || e.keyword === 'propertyNames') continue;
     const place = placeAt(e.instancePath);
     if (place.isStep && isMap(e.data)) {
-      const kinds = KIND_KEYS.filter((k) => Object.prototype.hasOwnProperty.call(e.data, k));
+      const kinds = kindKeysOf(e.data);
       const allowed = kinds.length === 1 ? (STEP_KEYS.get(kinds[0] ?? '') ?? ANY_STEP_KEY) : ANY_STEP_KEY;
       if (e.keyword === 'unevaluatedProperties' || e.keyword === 'additionalProperties') {
-        const key = String(e.params['unevaluatedProperty'] ?? e.params['additionalProperty'] ?? '');
+        const key = unknownKeyOf(e);
         if (allowed.has(key)) continue;
       }
       if (kinds.length !== 1) {
@@ -288,7 +307,7 @@ function foldErrors(root: unknown, errors: readonly ErrorObject[]): Folded[] {
       continue;
     }
     if (e.keyword === 'unevaluatedProperties' || e.keyword === 'additionalProperties') {
-      const key = String(e.params['unevaluatedProperty'] ?? e.params['additionalProperty'] ?? '');
+      const key = unknownKeyOf(e);
       out.push({ error: e, ptr: join(e.instancePath, key), key });
       continue;
     }
@@ -319,6 +338,11 @@ function addWithAncestors(set: Set<string>, ptr: string): void {
     set.add(up);
     if (i === 0) return;
   }
+}
+
+/** The key an additionalProperties/unevaluatedProperties error names (a template, not String(): cheaper per error). */
+function unknownKeyOf(e: ErrorObject): string {
+  return `${e.params['unevaluatedProperty'] ?? e.params['additionalProperty'] ?? ''}`;
 }
 
 function typeList(t: unknown): string[] {
@@ -475,7 +499,7 @@ function allowedKeys(root: unknown, ownerPtr: string, e: ErrorObject): string[] 
   const place = placeOf(root, ownerPtr);
   if (place.isStep) {
     const step = e.data;
-    const kinds = isMap(step) ? KIND_KEYS.filter((k) => Object.prototype.hasOwnProperty.call(step, k)) : [];
+    const kinds = isMap(step) ? kindKeysOf(step) : [];
     const keys = kinds.length === 1 ? STEP_KEYS.get(kinds[0] ?? '') : ANY_STEP_KEY;
     return [...(keys ?? ANY_STEP_KEY)];
   }
