@@ -195,7 +195,7 @@ export function schemaProblems(root: unknown): Problem[] {
 }
 
 /** ajv's errors for the whole definition: the root call, then one call per step (breadth first). */
-export function schemaErrors(root: unknown): ErrorObject[] {
+function schemaErrors(root: unknown): ErrorObject[] {
   const v = getValidators();
   const errors: ErrorObject[] = [];
   const queue: { ptr: string; data: unknown }[] = [];
@@ -237,7 +237,7 @@ interface Folded {
 
 const COMBINATORS = new Set(['oneOf', 'anyOf', 'allOf', 'if', 'not', 'propertyNames', '$ref']);
 
-export function foldErrors(root: unknown, errors: readonly ErrorObject[]): Folded[] {
+function foldErrors(root: unknown, errors: readonly ErrorObject[]): Folded[] {
   const out: Folded[] = [];
   const kindReported = new Set<string>();
   const kept: ErrorObject[] = [];
