@@ -13,6 +13,8 @@
  * and runtime/runs.ts (`connectClient(settings, { dataConverter })`); until
  * then `assertEncryptedAtRest` fails and says so.
  */
+import { FAIR_BUDGET_PATCH } from '../../workflows/budget';
+import { INFRA_RETRY_PATCH } from '../../workflows/retry';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { History } from '@temporalio/common/lib/proto-utils';
@@ -142,21 +144,43 @@ export async function rawRunText(raw: Client, workflowId: string): Promise<strin
 }
 
 /** Every payload of the stored histories (found anywhere in the events). */
-export function payloadsOf(histories: History[]): { metadata: Record<string, string>; where: string }[] {
-  const out: { metadata: Record<string, string>; where: string }[] = [];
+export function payloadsOf(histories: History[]): { metadata: Record<string, string>; where: string; data: string }[] {
+  const out: { metadata: Record<string, string>; where: string; data: string }[] = [];
   const walk = (v: unknown, where: string, depth: number): void => {
     if (depth > 40 || v === null || typeof v !== 'object' || v instanceof Uint8Array) return;
     if (Array.isArray(v)) return v.forEach((x) => walk(x, where, depth + 1));
     const entries = Object.entries(v);
     const meta = entries.find(([k]) => k === 'metadata')?.[1];
     if (meta && typeof meta === 'object' && entries.some(([k]) => k === 'data')) {
-      out.push({ where, metadata: Object.fromEntries(Object.entries(meta).map(([k, b]) => [k, b instanceof Uint8Array ? Buffer.from(b).toString('utf8') : String(b)])) });
+      const data = entries.find(([k]) => k === 'data')?.[1];
+      out.push({ where, data: data instanceof Uint8Array ? Buffer.from(data).toString('utf8') : String(data), metadata: Object.fromEntries(Object.entries(meta).map(([k, b]) => [k, b instanceof Uint8Array ? Buffer.from(b).toString('utf8') : String(b)])) });
       return;
     }
     for (const [k, x] of entries) walk(x, where === '' ? k : `${where}.${k}`, depth + 1);
   };
   for (const h of histories) for (const e of h.events ?? []) walk(e, '', 0);
   return out;
+}
+
+/** Our `patched()` ids, the only thing a patch marker holds. */
+const PATCH_IDS: ReadonlySet<string> = new Set([FAIR_BUDGET_PATCH, INFRA_RETRY_PATCH]);
+
+/**
+ * A `patched()` marker: the SDK's core writes its details (the patch id) as a
+ * plain payload, outside the data converter. It names a code version, never
+ * run content, so it is exempt only when its data is exactly one of our ids.
+ */
+function isPatchMarker(p: { where: string; data: string }): boolean {
+  if (!p.where.startsWith('markerRecordedEventAttributes.details.patch-data')) return false;
+  let v: unknown;
+  try {
+    v = JSON.parse(p.data);
+  } catch {
+    return false;
+  }
+  if (typeof v !== 'object' || v === null) return false;
+  const { id, ...rest } = v as { id?: unknown };
+  return typeof id === 'string' && PATCH_IDS.has(id) && Object.keys(rest).every((k) => k === 'deprecated');
 }
 
 /**
@@ -167,7 +191,7 @@ export function payloadsOf(histories: History[]): { metadata: Record<string, str
  */
 export async function assertEncryptedAtRest(raw: Client, workflowId: string): Promise<void> {
   const histories = await rawRunHistories(raw, workflowId);
-  const plain = payloadsOf(histories).filter((p) => !/searchAttributes/i.test(p.where) && p.metadata.encoding !== 'binary/encrypted');
+  const plain = payloadsOf(histories).filter((p) => !/searchAttributes/i.test(p.where) && !isPatchMarker(p) && p.metadata.encoding !== 'binary/encrypted');
   if (plain.length > 0) {
     throw new Error(
       `${plain.length} payload(s) of ${workflowId} are stored unencrypted (first: ${plain[0]?.where} with encoding ${plain[0]?.metadata.encoding ?? 'none'}): ` +

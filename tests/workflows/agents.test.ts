@@ -161,5 +161,7 @@ async function lastConversation(env: SwarmEnv, workflowId: string): Promise<stri
 }
 
 async function startSwarmEnvSlow(): Promise<SwarmEnv> {
-  return startSwarmEnv({ latencyMs: 150, toolTurns: 0 });
+  // Long enough that sub-agents started together overlap at the model even on a loaded 2-core machine
+  // (150 ms was not: their starts spread wider than a call, and the peak read 1).
+  return startSwarmEnv({ latencyMs: 600, toolTurns: 0 });
 }
