@@ -86,6 +86,19 @@ export function createActivities(deps: ActivityDeps) {
     );
   }
 
+  // A run's workspace directory, made once per run and worker process: `workspaceFor` creates it
+  // (a mkdir syscall), which was a tenth of a no-op tool call's cost when paid on every call.
+  const workspaces = new Map<string, string>();
+  const workspaceOf = (runId: string): string => {
+    let dir = workspaces.get(runId);
+    if (dir === undefined) {
+      if (workspaces.size >= 1024) workspaces.clear();
+      dir = deps.workspaceFor(runId);
+      workspaces.set(runId, dir);
+    }
+    return dir;
+  };
+
   return {
     /** Checks pools, tools, skills and called swarms, and pins their versions in history. */
     async resolveRun(input: { ir: SwarmIR }): Promise<Resolved> {
@@ -194,7 +207,7 @@ export function createActivities(deps: ActivityDeps) {
       const claimStaleMs = claimStaleMsFor(Context.current().info.heartbeatTimeoutMs);
       const r = await withHeartbeats(
         () => ({ tool: input.tool }),
-        (signal) => tools.run(input.uses, input.config, args, { workspace: deps.workspaceFor(input.ctx.runId), idempotencyKey: input.ctx.idempotencyKey, signal, claimStaleMs }),
+        (signal) => tools.run(input.uses, input.config, args, { workspace: workspaceOf(input.ctx.runId), idempotencyKey: input.ctx.idempotencyKey, signal, claimStaleMs }),
       );
       const resultRef = input.storeResult ? await deps.blobs.put(JSON.stringify(r.ok ? r.output : { error: r.error, output: r.output })) : null;
       return { output: r.output, ok: r.ok, error: r.error, resultRef };

@@ -22,6 +22,8 @@ export class StepsScope {
 
   /** Flattened view for CEL: `{ id: { output, status, iteration? } }`. */
   flatten(only?: Set<string>): ExprScope['steps'] {
+    // Nothing named: the same empty result without walking every step of every layer (once per activity).
+    if (only && only.size === 0) return {};
     const out: ExprScope['steps'] = this.parent ? this.parent.flatten(only) : {};
     for (const [id, s] of Object.entries(this.vars)) {
       if (only && !only.has(id)) continue;

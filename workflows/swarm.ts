@@ -119,11 +119,16 @@ class SwarmRun {
   private lastSearchSteps = -1;
   private readonly deadlineAt: number;
   private readonly heartbeatTimeoutMs: number;
+  /** Every step id of the definition (computed once: it was walked again for every activity). */
+  private readonly stepIds: string[];
+  /** Per step: the step ids its templates may name (the same answer every time the step runs). */
+  private readonly referenced = new WeakMap<StepIR, Set<string>>();
 
   constructor(private readonly input: SwarmWorkflowInput) {
     this.ir = input.ir;
     const carried = input.carried;
-    for (const id of allStepIds(this.ir.steps)) {
+    this.stepIds = allStepIds(this.ir.steps);
+    for (const id of this.stepIds) {
       this.root.set(id, { output: null, status: 'skipped' });
       this.stepStatus[id] = 'pending';
     }
@@ -398,9 +403,12 @@ class SwarmRun {
   }
 
   /** What an activity needs to evaluate a template: only the step results it can name. */
-  private exprScope(frame: Frame, values: (ValueIR | null)[]): ExprScope {
-    const sources = values.flatMap((v) => expressionSources(v));
-    const ids = referencedSteps(sources, allStepIds(this.ir.steps));
+  private exprScope(frame: Frame, step: StepIR, values: (ValueIR | null)[]): ExprScope {
+    let ids = this.referenced.get(step);
+    if (!ids) {
+      ids = referencedSteps(values.flatMap((v) => expressionSources(v)), this.stepIds);
+      this.referenced.set(step, ids);
+    }
     return {
       inputs: this.input.input,
       steps: frame.scope.flatten(ids),
@@ -497,7 +505,7 @@ class SwarmRun {
     try {
       const r = await this.call(
         'llmStep',
-        [{ ctx: this.ctx(step, frame), model, prompt: step.prompt, system: step.system, outputSchema: step.outputSchema, scope: this.exprScope(frame, [step.prompt, step.system]) }],
+        [{ ctx: this.ctx(step, frame), model, prompt: step.prompt, system: step.system, outputSchema: step.outputSchema, scope: this.exprScope(frame, step, [step.prompt, step.system]) }],
         step,
         600_000,
         inferenceTaskQueue(model.pool),
@@ -520,7 +528,7 @@ class SwarmRun {
     try {
       const r = await this.call(
         'toolCall',
-        [{ ctx: this.ctx(step, frame), tool: step.tool, uses: tool.uses, config: tool.with, argsTemplate: step.with, scope: this.exprScope(frame, [step.with]), storeResult: false }],
+        [{ ctx: this.ctx(step, frame), tool: step.tool, uses: tool.uses, config: tool.with, argsTemplate: step.with, scope: this.exprScope(frame, step, [step.with]), storeResult: false }],
         step,
         300_000,
         SWARM_TASK_QUEUE,
@@ -619,7 +627,7 @@ class SwarmRun {
         agentName: step.agent,
         ir: { agents: { [step.agent]: agent }, models: model ? { [agent.model]: model } : {}, tools: pick(this.ir.tools, agent.tools) },
         prompt: step.prompt,
-        scope: this.exprScope(frame, [step.prompt]),
+        scope: this.exprScope(frame, step, [step.prompt]),
         outputSchema: step.outputSchema,
         skills,
         lease,

@@ -110,16 +110,19 @@ export function createToolRegistry(opts: ToolRegistryOptions = {}): ToolRegistry
       if (argProblems.length > 0) return fail(new ToolArgsError(uses, argProblems).message);
 
       const { ledger } = ctx;
-      const callHash = sha256Hex(canonicalJson({ uses, config, args }));
-      const record = (result: ToolRunResult): EffectRecord => ({ key: ctx.idempotencyKey, uses, callHash, result, at: new Date().toISOString() });
+      // The call's hash only keys ledger records: a read (effect 'read') never touches the ledger, so it is
+      // computed only on the paths that write one (canonical JSON + sha256 per call was a read's largest cost).
+      const hashOf = (): string => sha256Hex(canonicalJson({ uses, config, args }));
+      const record = (result: ToolRunResult, callHash: string): EffectRecord => ({ key: ctx.idempotencyKey, uses, callHash, result, at: new Date().toISOString() });
       if (!kind.deduplicate || !ledger) {
         // Reads, and effects applied at least once (shell): no claim; effects are still logged.
         if (ctx.signal.aborted) throw new ToolCancelledError(uses);
         const result = await apply(kind, uses, args, config, ctx);
         if (result.cancelled) throw new ToolCancelledError(uses);
-        if (result.applied && kind.effect !== 'read' && ledger) await ledger.put(ctx.idempotencyKey, record(result.result));
+        if (result.applied && kind.effect !== 'read' && ledger) await ledger.put(ctx.idempotencyKey, record(result.result, hashOf()));
         return result.result;
       }
+      const callHash = hashOf();
 
       // Deduplicated: the recorded result, or a claim held while the effect is applied (atomic: a
       // second attempt running at the same time waits for this one's record instead of applying).
@@ -143,7 +146,7 @@ export function createToolRegistry(opts: ToolRegistryOptions = {}): ToolRegistry
             `outcome unknown: an earlier attempt of this ${uses} call (${who}) stopped before recording its result (${claim.takeover.reason}), so it may or may not have taken effect; it is not repeated. Check the target, then make a new call if needed`,
           );
           ended = true;
-          return answerFrom(await claim.commit(record(unknown), { applied: false }), callHash, ctx.idempotencyKey);
+          return answerFrom(await claim.commit(record(unknown, callHash), { applied: false }), callHash, ctx.idempotencyKey);
         }
         if (ctx.signal.aborted) {
           ended = true;
@@ -166,7 +169,7 @@ export function createToolRegistry(opts: ToolRegistryOptions = {}): ToolRegistry
           await claim.release();
           return result.result;
         }
-        return answerFrom(await claim.commit(record(result.result)), callHash, ctx.idempotencyKey);
+        return answerFrom(await claim.commit(record(result.result, callHash)), callHash, ctx.idempotencyKey);
       } finally {
         // An unexpected throw (the ledger's disk): never leave a live claim behind for others to wait on.
         if (!ended) await claim.release().catch(() => undefined);
