@@ -99,6 +99,9 @@ export async function callActivity<K extends keyof SwarmActivities>(
     try {
       return await act(name, args, options);
     } catch (err) {
+      // The bound reached (this attempt's schedule-to-close is the deadline): the deadline decides
+      // how the run ends, not this step's timeout. The run's deadline timer fires first and cancels us.
+      if (isScheduleToCloseTimeout(err)) await outliveTheBound(o.retryUntil, err);
       const kind = classifyFailure(err, o.heartbeatTimeoutMs !== null);
       if (kind === 'final') throw err;
       let delay: number;
@@ -110,8 +113,25 @@ export async function callActivity<K extends keyof SwarmActivities>(
         infrastructureFailures++;
         delay = backoff(infrastructureFailures, INFRA_BACKOFF.initialMs, INFRA_BACKOFF.coefficient, INFRA_BACKOFF.maxMs);
       }
-      if (Date.now() + delay >= o.retryUntil) throw err;
+      if (Date.now() + delay >= o.retryUntil) await outliveTheBound(o.retryUntil, err);
       await wf.sleep(delay);
     }
   }
+}
+
+function isScheduleToCloseTimeout(err: unknown): boolean {
+  return err instanceof wf.ActivityFailure && err.cause instanceof wf.TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_CLOSE';
+}
+
+/**
+ * Waits past `until` (the run's deadline), then throws `err`. When `until`
+ * is the run's deadline, the root's deadline timer fires first and cancels
+ * this wait, so the run ends `deadline_exceeded` rather than with this
+ * call's timeout as a step failure (the two timers fire in the same instant
+ * otherwise, and whichever the worker saw first decided). When nothing
+ * cancels it (a bound that is not the run's deadline), the failure stands.
+ */
+async function outliveTheBound(until: number, err: unknown): Promise<never> {
+  await wf.sleep(Math.max(0, until - Date.now()) + 1000);
+  throw err;
 }
