@@ -27,7 +27,7 @@ export const INFRA_RETRY_PATCH = 'infra-retry-uncapped';
 /** The engine's policy when a step has no `retry`. */
 export const DEFAULT_RETRY: RetryIR = { maxAttempts: 5, initialIntervalMs: 1000, backoffCoefficient: 2, maxIntervalMs: 60_000 };
 
-/** Pause before re-scheduling after an infrastructure failure: 1 s, doubling, at most 30 s. */
+/** Pause before re-scheduling after the second and later infrastructure failures of a call: 1 s, doubling, at most 30 s (the first is rescheduled at once). */
 const INFRA_BACKOFF = { initialMs: 1000, coefficient: 2, maxMs: 30_000 };
 
 export interface CallOptions {
@@ -111,10 +111,13 @@ export async function callActivity<K extends keyof SwarmActivities>(
         delay = backoff(applicationFailures, policy.initialIntervalMs, policy.backoffCoefficient, policy.maxIntervalMs);
       } else {
         infrastructureFailures++;
-        delay = backoff(infrastructureFailures, INFRA_BACKOFF.initialMs, INFRA_BACKOFF.coefficient, INFRA_BACKOFF.maxMs);
+        // The first one is rescheduled at once: the task waits in the queue for a live worker, so a
+        // killed worker's call resumes as soon as a replacement polls (a timer here cost a second and a
+        // workflow task of every recovery). Repeated ones back off.
+        delay = infrastructureFailures === 1 ? 0 : backoff(infrastructureFailures - 1, INFRA_BACKOFF.initialMs, INFRA_BACKOFF.coefficient, INFRA_BACKOFF.maxMs);
       }
       if (Date.now() + delay >= o.retryUntil) await outliveTheBound(o.retryUntil, err);
-      await wf.sleep(delay);
+      if (delay > 0) await wf.sleep(delay);
     }
   }
 }
