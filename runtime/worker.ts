@@ -5,6 +5,7 @@
  * both in one process; production runs them apart (`swarmflow worker
  * [--inference]`) and scales by starting more on the same task queues.
  */
+import { pauseFor } from './pause';
 import { temporalConnectOptions } from './temporal-connection';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
@@ -95,19 +96,6 @@ export async function connectWithRetry<T>(address: string, connect: () => Promis
       pause = Math.min(max, pause * 2);
     }
   }
-}
-
-function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 export interface WorkerSet {

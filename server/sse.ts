@@ -12,6 +12,7 @@
  * `run.continued`, `run.finished`), `progress` (a snapshot without events,
  * no id, sent when it changes) and `end` (`{ "status": ... }`).
  */
+import { pauseFor } from '../runtime/pause';
 import type { Progress, ProgressEvent, RunStatus } from '../workflows/types';
 
 export interface ProgressSource {
@@ -45,18 +46,6 @@ function snapshot(p: Progress): string {
   void _events;
   return JSON.stringify(rest);
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /** Runs until the run ends (then writes `end`) or `signal` aborts (the client went away). */
 export async function streamProgress(src: ProgressSource, sink: SseSink, o: StreamOptions): Promise<void> {
@@ -113,6 +102,6 @@ export async function streamProgress(src: ProgressSource, sink: SseSink, o: Stre
       }
     }
     if (Date.now() - lastWrite >= o.heartbeatMs) write(`: keep-alive ${new Date().toISOString()}\n\n`);
-    await sleep(o.pollMs, o.signal);
+    await pauseFor(o.pollMs, o.signal);
   }
 }

@@ -28,6 +28,7 @@
  * Every applied effect (shell runs too, through `put`) is in the log, so
  * chaos tests can count how often an effect really happened.
  */
+import { pauseFor } from '../../runtime/pause';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -206,18 +207,6 @@ function processAlive(pid: number, started: string | null): boolean {
   return started === null || now.start === started;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 function randomToken(): string {
   return `${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`;
 }
@@ -335,7 +324,7 @@ export class FileEffectLedger implements EffectLedger {
             waitedFor = top.holder;
             opts.onWait?.(top.holder);
           }
-          await sleep(pause, opts.signal);
+          await pauseFor(pause, opts.signal);
           pause = Math.min(pause * 2, 500);
           continue;
         }
