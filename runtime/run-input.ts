@@ -20,7 +20,8 @@ export class InvalidRunInputError extends Error {
   constructor(
     readonly swarm: string,
     readonly problems: string[],
-    summary = `the input does not match the inputs schema of swarm "${swarm}"`,
+    /** The sentence before the problems, for answers that list them apart (the API's). */
+    readonly summary = `the input does not match the inputs schema of swarm "${swarm}"`,
   ) {
     super(`${summary}: ${problems.join('; ')}`);
     this.name = 'InvalidRunInputError';

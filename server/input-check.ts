@@ -14,7 +14,7 @@ export function checkInput(ir: SwarmIR, input: Json): void {
   try {
     checkRunInput(ir, input);
   } catch (err) {
-    if (err instanceof InvalidRunInputError) throw new ApiError('invalid_input', err.message.slice(0, err.message.length - err.problems.join('; ').length - 2), err.problems);
+    if (err instanceof InvalidRunInputError) throw new ApiError('invalid_input', err.summary, err.problems);
     if (err instanceof UnusableInputsSchemaError) throw new ApiError('invalid_definition', err.message);
     throw err;
   }

@@ -29,7 +29,7 @@ export function temporalError(err: unknown, id?: string): unknown {
   if (err instanceof ApiError) return err;
   if (err instanceof WorkflowNotFoundError) return new ApiError('not_found', `run ${id ?? err.workflowId} does not exist (list runs with GET /v1/runs)`);
   if (err instanceof WorkflowExecutionAlreadyStartedError) return new ApiError('conflict', `run ${id ?? err.workflowId} already exists: choose another id, or leave "id" out for a random one`);
-  if (err instanceof InvalidRunInputError) return new ApiError('invalid_input', `the input does not match the inputs schema of swarm "${err.swarm}"`, err.problems);
+  if (err instanceof InvalidRunInputError) return new ApiError('invalid_input', err.summary, err.problems);
   const code = grpcCode(err);
   if (code === 5 /* NOT_FOUND */) return new ApiError('not_found', `${id ? `run ${id}` : 'the run'} does not exist (list runs with GET /v1/runs)`);
   if (code !== null && UNAVAILABLE.has(code)) return new ApiError('temporal_unavailable', 'Temporal did not answer in time: check that it is running (swarmflow dev, or TEMPORAL_ADDRESS)');
