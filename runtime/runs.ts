@@ -15,8 +15,7 @@ import { temporalConnectOptions } from './temporal-connection';
 import { QUERIES, SWARM_TASK_QUEUE, type Progress, type RunStatus, type StepState, type SwarmOptions, type SwarmResult, type SwarmWorkflowInput } from '../workflows/types';
 
 export async function connectClient(settings: Pick<Settings, 'temporalAddress' | 'namespace' | 'temporalSecurity'>, o: { dataConverter?: DataConverter } = {}): Promise<Client> {
-  const security = settings.temporalSecurity ? temporalConnectOptions(settings.temporalSecurity) : {};
-  const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 10_000, ...security });
+  const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 10_000, ...temporalConnectOptions(settings.temporalSecurity) });
   return new Client({ connection, namespace: settings.namespace, dataConverter: o.dataConverter ?? dataConverterFromEnv() });
 }
 

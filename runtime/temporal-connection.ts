@@ -74,9 +74,9 @@ function readPem(file: string, variable: string): Buffer {
   return bytes;
 }
 
-/** The `tls` and `apiKey` options for Connection.connect / NativeConnection.connect. */
-export function temporalConnectOptions(sec: TemporalSecurity): { tls?: TLSConfig; apiKey?: string } {
-  if (!sec.tls) return {};
+/** The `tls` and `apiKey` options for Connection.connect / NativeConnection.connect (none for plaintext or no settings). */
+export function temporalConnectOptions(sec: TemporalSecurity | undefined): { tls?: TLSConfig; apiKey?: string } {
+  if (!sec?.tls) return {};
   const tls: TLSConfig = {};
   if (sec.serverName !== null) tls.serverNameOverride = sec.serverName;
   if (sec.caFile !== null) tls.serverRootCACertificate = readPem(sec.caFile, 'TEMPORAL_TLS_CA');

@@ -151,7 +151,7 @@ export async function startWorkers(o: WorkerSetOptions): Promise<WorkerSet> {
   };
   const activities = createActivities(deps);
   const address = o.settings.temporalAddress;
-  const connect = (): Promise<NativeConnection> => NativeConnection.connect({ address, ...(o.settings.temporalSecurity ? temporalConnectOptions(o.settings.temporalSecurity) : {}) });
+  const connect = (): Promise<NativeConnection> => NativeConnection.connect({ address, ...temporalConnectOptions(o.settings.temporalSecurity) });
   const connection = o.waitForTemporal ? await connectWithRetry(address, connect, o.waitForTemporal) : await connect();
   const workers: Worker[] = [];
   if (o.swarm !== false) {

@@ -155,7 +155,7 @@ describeTemporal('connecting to Temporal through a TLS terminator that demands a
   test('a worker connection (the Rust core) gets through with the same options', async () => {
     const before = term.clients.length;
     const settings = settingsFromEnv(mtlsEnv(), { temporalAddress: term.address });
-    const conn = await NativeConnection.connect({ address: settings.temporalAddress, ...temporalConnectOptions(settings.temporalSecurity ?? temporalSecurityFromEnv({})) });
+    const conn = await NativeConnection.connect({ address: settings.temporalAddress, ...temporalConnectOptions(settings.temporalSecurity) });
     try {
       const info = await conn.workflowService.getSystemInfo({});
       expect(info.serverVersion).toMatch(/\d+\.\d+/);
