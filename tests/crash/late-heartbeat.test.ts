@@ -23,7 +23,9 @@ import { checkDist } from '../chaos/lib/workers';
 import { compileOrThrow } from '../helpers/swarm-env';
 
 const CALLS = 4;
-const FREEZE_MS = 8_000;
+// Long enough that the retry (heartbeat timeout 2 s, then the dead sticky queue 3 s, now rescheduled at
+// once) reaches another worker while the first attempt is still frozen; at 8 s a slow CI run missed it.
+const FREEZE_MS = 15_000;
 
 const KIND = `
 const fs = require('node:fs');
