@@ -48,7 +48,7 @@ function scenarios(scale: 'ci' | 'full'): ScenarioSpec[] {
       {
         name: 'ci: 300-step run',
         workloads: [loop],
-        segments: [{ watch: loop.label, kinds: ['worker-kill', 'endpoint-restart', 'temporal-kill', 'workers-kill-all', 'endpoints-restart-all', 'worker-kill'], lo: 0.05, hi: 0.9 }],
+        segments: [{ watch: loop.label, kinds: ['worker-kill', 'endpoint-restart', 'temporal-kill', 'workers-kill-all', 'endpoints-restart-all', 'worker-kill'], lo: 0.05, hi: 0.8 }],
         timeoutMs: 300_000,
       },
       {
