@@ -17,6 +17,8 @@ import * as path from 'node:path';
 import * as childProcess from 'node:child_process';
 import * as net from 'node:net';
 import * as dns from 'node:dns';
+import * as http from 'node:http';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AddressInfo } from 'node:net';
 import { compile, validate } from '../../dsl';
 import { createApp } from '../../server/app';
@@ -81,13 +83,22 @@ describe('rule 1: no host-language evaluation in the product', () => {
   });
 });
 
-/** Records every process start and outbound connection while installed. */
-function watchSideEffects(allowPort?: () => number | null): { calls: string[]; restore(): void } {
+/**
+ * Records every process start and outbound connection while installed.
+ * With `only`, it records only what happens inside that async context (the
+ * API's request handling): jest runs several test files in one process, and
+ * a timer another file left behind (a client reconnecting, say) must not be
+ * charged to the code under test, nor be broken by the watcher.
+ */
+function watchSideEffects(allowPort?: () => number | null, only?: AsyncLocalStorage<true>): { calls: string[]; restore(): void } {
   const calls: string[] = [];
   const spies: jest.SpyInstance[] = [];
+  const watched = (): boolean => only === undefined || only.getStore() === true;
   for (const fn of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'] as const) {
+    const original = childProcess[fn] as (...a: unknown[]) => unknown;
     spies.push(
       jest.spyOn(childProcess, fn).mockImplementation(((...args: unknown[]) => {
+        if (!watched()) return original.apply(childProcess, args);
         calls.push(`child_process.${fn}(${String(args[0])})`);
         throw new Error(`rule 4: ${fn} called`);
       }) as never),
@@ -99,13 +110,15 @@ function watchSideEffects(allowPort?: () => number | null): { calls: string[]; r
       // Node normalises to connect([options, callback]) internally.
       const first = Array.isArray(args[0]) ? args[0][0] : args[0];
       const port = typeof first === 'object' && first !== null && 'port' in first ? Number(first.port) : Number(first);
-      if (port !== allowPort?.()) calls.push(`net.connect(${JSON.stringify(first)})`);
+      if (port !== allowPort?.() && watched()) calls.push(`net.connect(${JSON.stringify(first)})`);
       return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
     }),
   );
+  const lookup = dns.lookup as (...a: unknown[]) => unknown;
   spies.push(
-    jest.spyOn(dns, 'lookup').mockImplementation(((host: string) => {
-      calls.push(`dns.lookup(${host})`);
+    jest.spyOn(dns, 'lookup').mockImplementation(((...args: unknown[]) => {
+      if (!watched()) return lookup.apply(dns, args);
+      calls.push(`dns.lookup(${String(args[0])})`);
       throw new Error('rule 4: dns lookup');
     }) as never),
   );
@@ -157,10 +170,12 @@ describe('rule 4: validate, compile and store have no side effects', () => {
   test('the API: POST /v1/validate, /v1/compile and PUT /v1/swarms start nothing and connect nowhere', async () => {
     const key = 'rule4-admin-key-0123456789';
     const app = createApp({ temporal: () => Promise.reject(new Error('no Temporal in this test')), store: memoryStore(), auth: { keys: parseKeyEntries(`ops:admin:${key}`) }, compiler: dslCompiler, log: () => undefined });
-    const server = app.listen(0, '127.0.0.1');
+    const inRequest = new AsyncLocalStorage<true>();
+    const server = http.createServer((req, res) => inRequest.run(true, () => app(req, res)));
+    server.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const port = (server.address() as AddressInfo).port;
-    const w = watchSideEffects(() => port);
+    const w = watchSideEffects(() => port, inRequest);
     try {
       const h = { authorization: `Bearer ${key}`, 'content-type': 'application/yaml' };
       const base = `http://127.0.0.1:${port}`;
@@ -185,6 +200,27 @@ describe('rule 4: validate, compile and store have no side effects', () => {
       s.connect(1, '127.0.0.1');
       s.destroy();
       expect(w.calls).toEqual(['child_process.spawnSync(true)', 'net.connect(1)']);
+    } finally {
+      w.restore();
+    }
+  });
+
+  test('the request-scoped watcher records what the request does, and only that', async () => {
+    const ctx = new AsyncLocalStorage<true>();
+    const w = watchSideEffects(undefined, ctx);
+    const knock = (port: number): void => {
+      const s = new net.Socket();
+      s.on('error', () => undefined);
+      s.connect(port, '127.0.0.1');
+      s.destroy();
+    };
+    try {
+      knock(2);
+      await ctx.run(true, async () => {
+        await new Promise((r) => setTimeout(r, 1));
+        knock(3);
+      });
+      expect(w.calls).toEqual(['net.connect(3)']);
     } finally {
       w.restore();
     }
