@@ -11,11 +11,11 @@ import { randomBytes } from 'node:crypto';
 import type { Json, SwarmIR } from '../dsl/ir';
 import type { Settings } from './config';
 import { checkRunInput } from './run-input';
-import { temporalConnectOptions } from './temporal-connection';
+import { clientInterceptors, temporalConnectOptions } from './temporal-connection';
 import { QUERIES, SWARM_TASK_QUEUE, type Progress, type RunStatus, type StepState, type SwarmOptions, type SwarmResult, type SwarmWorkflowInput } from '../workflows/types';
 
 export async function connectClient(settings: Pick<Settings, 'temporalAddress' | 'namespace' | 'temporalSecurity'>, o: { dataConverter?: DataConverter } = {}): Promise<Client> {
-  const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 10_000, ...temporalConnectOptions(settings.temporalSecurity) });
+  const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: 10_000, interceptors: clientInterceptors(), ...temporalConnectOptions(settings.temporalSecurity) });
   return new Client({ connection, namespace: settings.namespace, dataConverter: o.dataConverter ?? dataConverterFromEnv() });
 }
 

@@ -12,6 +12,8 @@
  * that names the variable, never a connection that silently goes plain.
  */
 import * as fs from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 
 /** What the environment says about TLS and credentials; file paths, not contents. */
@@ -95,4 +97,53 @@ export function describeTemporalSecurity(sec: TemporalSecurity): string {
   if (sec.serverName !== null) parts.push(`server name ${sec.serverName}`);
   if (sec.apiKey !== null) parts.push('API key');
   return parts.join(', ');
+}
+
+/**
+ * The client's gRPC interceptors: Temporal's own retry interceptor (the
+ * default `Connection.connect` would install), then a guard beneath it.
+ *
+ * Why the guard: the retry interceptor waits in a timer before it re-sends a
+ * failed call. If the connection is closed meanwhile (a server shutting
+ * down with a request in flight), the timer's new call meets a shut-down
+ * channel, and grpc-js throws "Channel has been shut down" from inside the
+ * timer: an uncaught exception that kills the process. The guard turns that
+ * throw into the call failing with CANCELLED, which reaches the caller as an
+ * ordinary rejected promise.
+ */
+export function clientInterceptors(): grpc.Interceptor[] {
+  return [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), closedChannelGuard];
+}
+
+export const closedChannelGuard: grpc.Interceptor = (options, nextCall) => {
+  try {
+    return new grpc.InterceptingCall(nextCall(options));
+  } catch (err) {
+    if (!(err instanceof Error) || !/channel has been shut down/i.test(err.message)) throw err;
+    return failedCall(grpc.status.CANCELLED, 'the connection to Temporal was closed before this call could be sent');
+  }
+};
+
+/**
+ * A unary call that never reaches the network: as soon as it starts it ends
+ * the way grpc-js ends a unary call that got no answer, an empty message
+ * (the retry interceptor relies on receiving one) and then the status.
+ */
+function failedCall(code: grpc.status, details: string): grpc.InterceptingCall {
+  const bottom: ConstructorParameters<typeof grpc.InterceptingCall>[0] = {
+    start: (_metadata: grpc.Metadata, listener?: Partial<grpc.InterceptingListener>) => {
+      process.nextTick(() => {
+        listener?.onReceiveMessage?.(undefined);
+        listener?.onReceiveStatus?.({ code, details, metadata: new grpc.Metadata() });
+      });
+    },
+    cancelWithStatus: () => undefined,
+    getPeer: () => '',
+    sendMessageWithContext: () => undefined,
+    sendMessage: () => undefined,
+    startRead: () => undefined,
+    halfClose: () => undefined,
+    getAuthContext: () => null,
+  };
+  return new grpc.InterceptingCall(bottom);
 }

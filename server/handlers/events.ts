@@ -61,6 +61,9 @@ export async function runEvents(ctx: Ctx, req: Request, res: Response): Promise<
       { after, pollMs: ctx.limits.pollMs, heartbeatMs: ctx.limits.heartbeatMs, signal: abort.signal },
     );
   } catch (err) {
+    // The client went away (or the server is closing) first: a poll that
+    // failed after that has no one to tell, and is not a server error.
+    if (abort.signal.aborted) return;
     // Headers are gone: say what happened as an event, then end.
     const message = err instanceof ApiError ? err.message : 'the event stream failed: the server log has the details';
     if (!res.writableEnded) res.write(`event: error\ndata: ${JSON.stringify({ message })}\n\n`);
