@@ -4,6 +4,14 @@ import type { Usage } from './types';
 export const FAIR_BUDGET_PATCH = 'fair-budget-leases';
 
 /**
+ * A sub-agent or child swarm that ends without reporting its usage still
+ * counts: a child swarm's failure carries its result (and so its usage); an
+ * agent that timed out, was terminated or cancelled is charged its whole
+ * lease, the most it could have spent, so the limits stay hard caps.
+ */
+export const CHARGE_UNREPORTED_PATCH = 'charge-unreported-children';
+
+/**
  * Whole-run budgets of steps (LLM + tool calls) and tokens. Every call
  * reserves before it starts, so parallel branches and sub-agents cannot
  * overshoot together; the reservation is settled with the real usage after.

@@ -16,7 +16,7 @@ import type { SwarmMetricsSinks } from '../runtime/metrics';
 
 /** The run's end, for the worker's Prometheus metrics (runtime/metrics.ts; not called on replay). */
 const { swarmMetrics } = wf.proxySinks<SwarmMetricsSinks>();
-import { Budget, BudgetExhausted, FAIR_BUDGET_PATCH, tokenEstimate } from './budget';
+import { Budget, BudgetExhausted, CHARGE_UNREPORTED_PATCH, FAIR_BUDGET_PATCH, tokenEstimate } from './budget';
 import { Semaphore } from './semaphore';
 import { StepsScope, allStepIds, expressionSources, isTruthy, referencedSteps } from './scope';
 import { childLists, walkSteps } from '../dsl/walk';
@@ -615,6 +615,7 @@ class SwarmRun {
     const lease = wf.patched(FAIR_BUDGET_PATCH) ? await this.firstLease({ steps: 1, tokens: tokenEstimate(model?.maxTokens ?? null, 0) }, want) : this.budget.lease(want);
     this.leases.set(workflowId, lease);
     let result: AgentResult | null = null;
+    let started = false;
     try {
       if (lease.steps === 0) throw new BudgetExhausted('steps');
       await this.startGate();
@@ -636,6 +637,7 @@ class SwarmRun {
         heartbeatTimeoutMs: this.heartbeatTimeoutMs,
         deadlineAt: this.deadlineAt,
       };
+      started = true;
       const r: AgentResult = await wf.executeChild('agentWorkflow', {
         workflowId,
         args: [childInput],
@@ -657,7 +659,7 @@ class SwarmRun {
     } finally {
       const granted = this.leases.get(workflowId) ?? lease;
       this.leases.delete(workflowId);
-      this.budget.settle(granted, result ? result.usage : { steps: 0, tokens: 0 });
+      this.budget.settle(granted, result ? result.usage : started && wf.patched(CHARGE_UNREPORTED_PATCH) ? granted : { steps: 0, tokens: 0 });
       this.agents.release();
       this.agentCounts.running--;
       this.agentCounts.done++;
@@ -683,8 +685,10 @@ class SwarmRun {
     const lease = this.budget.lease(want);
     this.inflight++;
     let spent: Usage = { steps: 0, tokens: 0 };
+    let started = false;
     try {
       await this.startGate();
+      started = true;
       const r = await wf.executeChild(swarmWorkflow, {
         workflowId: `${wf.workflowInfo().workflowId}/${step.id}${frame.path}`,
         args: [
@@ -705,6 +709,9 @@ class SwarmRun {
       spent = r.usage;
       if (r.status === 'budget_exhausted') throw new BudgetExhausted('steps');
       return { output: r.output, status: 'succeeded' };
+    } catch (err) {
+      if (started && wf.patched(CHARGE_UNREPORTED_PATCH)) spent = usageOfFailedChild(err) ?? lease;
+      throw err;
     } finally {
       this.inflight--;
       this.budget.settle(lease, spent);
@@ -818,6 +825,18 @@ class SwarmRun {
 
 function isLeaf(s: StepIR): boolean {
   return childLists(s).length === 0;
+}
+
+/** The usage a failed child swarm reported with its failure (its SwarmFailed details carry its result), or null. */
+function usageOfFailedChild(err: unknown): Usage | null {
+  const cause = err instanceof wf.ChildWorkflowFailure ? err.cause : null;
+  if (!(cause instanceof wf.ApplicationFailure) || cause.type !== 'SwarmFailed') return null;
+  const result: unknown = cause.details?.[0];
+  const usage: unknown = typeof result === 'object' && result !== null ? Reflect.get(result, 'usage') : null;
+  if (typeof usage !== 'object' || usage === null) return null;
+  const steps: unknown = Reflect.get(usage, 'steps');
+  const tokens: unknown = Reflect.get(usage, 'tokens');
+  return typeof steps === 'number' && typeof tokens === 'number' && steps >= 0 && tokens >= 0 ? { steps, tokens } : null;
 }
 
 function pick<T>(obj: Record<string, T>, keys: string[]): Record<string, T> {

@@ -7,7 +7,7 @@
  * is used to its last step and never beyond.
  */
 import { describeTemporal } from '../helpers/temporal';
-import { startSwarmEnv, type SwarmEnv } from '../helpers/swarm-env';
+import { compileOrThrow, startSwarmEnv, type SwarmEnv } from '../helpers/swarm-env';
 
 /** 20 agents; with the simulated model's one tool turn each makes 3 calls: a turn with a tool call, the tool, the answer. */
 const AGENTS = 20;
@@ -58,4 +58,66 @@ describeTemporal('budgets of a sub-agent fan-out', () => {
     expect(out.result?.usage.steps).toBe(limit);
     expect(out.result?.steps.fan?.status).toBe('failed');
   }, 120_000);
+});
+
+/**
+ * Children that end without reporting their usage still count (patch
+ * charge-unreported-children): an agent cut off by its timeout is charged its
+ * whole lease, the most it could have spent; a child swarm that fails hands
+ * its usage up with its failure.
+ */
+describeTemporal('usage of children that end without a normal result', () => {
+  let env: SwarmEnv;
+  beforeAll(async () => {
+    env = await startSwarmEnv({ latencyMs: 1500, toolTurns: 0 });
+  }, 60_000);
+  afterAll(async () => env?.close());
+
+  test('an agent stopped by its timeout is charged its lease (at least one step, at most maxTurns x 2)', async () => {
+    const out = await env.run(`swarm: t-unreported-agent\nversion: 1
+models:
+  m: { pool: default, model: kimi-k2.6, maxTokens: 48 }
+agents:
+  slow: { model: m, instructions: Answer., maxTurns: 2 }
+steps:
+  - id: late
+    agent: slow
+    prompt: "hello"
+    timeout: 500ms
+    retry: 1
+    onError: continue
+`);
+    expect(out.status).toBe('succeeded');
+    expect(out.result?.steps.late?.status).toBe('failed');
+    expect(out.result?.usage.steps).toBeGreaterThanOrEqual(1);
+    expect(out.result?.usage.steps).toBeLessThanOrEqual(4);
+    expect(out.result?.usage.tokens).toBeGreaterThan(0);
+  }, 60_000);
+
+  test('a child swarm that fails after spending hands its usage to the parent', async () => {
+    const child = compileOrThrow(`swarm: t-spender\nversion: 1
+models:
+  m: { pool: default, model: kimi-k2.6, maxTokens: 48 }
+agents:
+  a: { model: m, instructions: Answer., maxTurns: 1 }
+tools:
+  read: { uses: fs.read }
+steps:
+  - id: ask
+    agent: a
+    prompt: "hello"
+  - id: missing
+    tool: read
+    with: { path: "no-such-file.txt" }
+    retry: 1
+`);
+    env.services.setSwarmLookup(async (name) => (name === 't-spender' ? child : null));
+    const out = await env.run(`swarm: t-unreported-swarm\nversion: 1\nsteps:\n  - id: call\n    swarm: t-spender@1\n    onError: continue\n`);
+    expect(out.status).toBe('succeeded');
+    expect(out.result?.steps.call?.status).toBe('failed');
+    // The agent's one model call, and the tool call that failed: what the child reported, not its whole lease (4000).
+    expect(out.result?.usage.steps).toBeGreaterThanOrEqual(1);
+    expect(out.result?.usage.steps).toBeLessThanOrEqual(2);
+    expect(out.result?.usage.tokens).toBeGreaterThan(0);
+  }, 60_000);
 });
