@@ -174,6 +174,26 @@ export async function replayInProcess(items: ReplayItem[], bundlePath?: string |
   return reports;
 }
 
+/**
+ * For a process that only replays (runtime/replay-child.ts): nothing ever
+ * asks a replay for a stack trace (the `__stack_trace` query behind a live
+ * worker's Stack Trace tab in the Temporal UI), yet the SDK records one for
+ * every promise the workflow creates, through a V8 promise hook that also
+ * runs for every promise the SDK creates around it: a third of replay time
+ * (bench figure 4). Without the hook the SDK runs as it does where V8 has
+ * none, its supported "stack traces off" mode; the commands, and so the
+ * verdicts, are the same (tests/runtime/history-parallel.test.ts). The hook
+ * is internal to the SDK (`globalHandlers` of
+ * @temporalio/worker/lib/workflow/vm-shared, pinned 1.24.x): if it is not
+ * where this expects it, or already installed, this returns false and
+ * changes nothing. Never call it in a process that runs live workers.
+ */
+export function disableStackTraceHook(handlers: unknown): boolean {
+  if (typeof handlers !== 'object' || handlers === null) return false;
+  if (Reflect.get(handlers, 'installed') !== false || typeof Reflect.get(handlers, 'setPromiseHook') !== 'function') return false;
+  return Reflect.set(handlers, 'setPromiseHook', () => undefined);
+}
+
 /** The compiled child (dist/runtime/replay-child.js); absent when running from sources (jest), where replay stays in-process. */
 const REPLAY_CHILD = path.join(__dirname, 'replay-child.js');
 

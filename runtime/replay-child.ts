@@ -4,10 +4,14 @@
  * SDK's replay worker and answers with one report per execution.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { readChildRequest, replayInProcess } from './history';
+import { globalHandlers } from '@temporalio/worker/lib/workflow/vm-shared';
+import { disableStackTraceHook, readChildRequest, replayInProcess } from './history';
 
 // The SDK's INFO lines (worker state changes) would clutter the parent's output.
 Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+
+// This process only replays: no stack-trace hook (see disableStackTraceHook).
+disableStackTraceHook(globalHandlers);
 
 process.once('message', (msg: unknown) => {
   void (async () => {

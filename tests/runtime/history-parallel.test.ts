@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as HistoryModule from '../../runtime/history';
-import { readChildRequest, readExport, replayHistories as replayFromSources } from '../../runtime/history';
+import { disableStackTraceHook, readChildRequest, readExport, replayHistories as replayFromSources } from '../../runtime/history';
+import { GlobalHandlers } from '@temporalio/worker/lib/workflow/vm-shared';
 import { describeTemporal, testBundle } from '../helpers/temporal';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -49,6 +50,27 @@ describeTemporal('replay over child processes', () => {
     expect(reports.map((r, i) => (r.ok ? null : i)).filter((i) => i !== null)).toEqual([k]);
     expect(reports[k]?.error).toMatch(/nondetermin|activity type|mismatch|somethingElse/i);
   }, 120_000);
+
+  test("replay children switch off the SDK's stack-trace promise hook, and only that", () => {
+    // Against the SDK's own class: if an SDK upgrade moves the hook, this fails instead of replay silently slowing down.
+    const handlers = new GlobalHandlers();
+    const prepare = Error.prepareStackTrace;
+    expect(disableStackTraceHook(handlers)).toBe(true);
+    try {
+      handlers.install();
+      expect(handlers.installed).toBe(true);
+      expect(handlers.promiseHookInstalled).toBe(false);
+      expect(Error.prepareStackTrace).not.toBe(prepare); // source-mapped stack traces stay on
+    } finally {
+      handlers.uninstall();
+    }
+    expect(Error.prepareStackTrace).toBe(prepare);
+    expect(disableStackTraceHook(null)).toBe(false);
+    expect(disableStackTraceHook({ installed: false })).toBe(false);
+    const late = new GlobalHandlers();
+    Reflect.set(late, 'installed', true);
+    expect(disableStackTraceHook(late)).toBe(false); // too late to matter: left alone
+  });
 
   test('a child refuses a malformed request with a message', () => {
     expect(() => readChildRequest(null)).toThrow(/malformed request/);
