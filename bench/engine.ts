@@ -306,10 +306,18 @@ export async function benchLongHorizon(size: Size): Promise<Figure> {
     const can = await b.runSwarm(compileOrThrow(longHorizonYaml(n), 'bench-long.swarm.yaml'), {}, tiny);
     clearInterval(sampler);
     const stats = await b.historyStats(can.id);
-    // The tax: the same run continued-as-new every ~600 events vs in one execution.
+    // The tax: the same run continued-as-new at the engine's cadence vs in one execution.
+    // The first run of a definition here is ~25% slower whichever kind it is (measured:
+    // 30.8 s first, then 25.5, 23.7, 23.6), so one unmeasured run goes first, then
+    // A B B A so the remaining drift falls on both sides.
     const taxIr = compileOrThrow(longHorizonYaml(taxN), 'bench-tax.swarm.yaml');
-    const withCan = await b.runSwarm(taxIr, {}, taxOptions);
-    const single = await b.runSwarm(taxIr, {}, { noContinueAsNew: true });
+    await b.runSwarm(taxIr, {}, { noContinueAsNew: true });
+    const withCan1 = await b.runSwarm(taxIr, {}, taxOptions);
+    const single1 = await b.runSwarm(taxIr, {}, { noContinueAsNew: true });
+    const single2 = await b.runSwarm(taxIr, {}, { noContinueAsNew: true });
+    const withCan2 = await b.runSwarm(taxIr, {}, taxOptions);
+    const withCan = { ms: (withCan1.ms + withCan2.ms) / 2, continuedAsNew: withCan1.continuedAsNew, ok: withCan1.status === 'succeeded' && withCan2.status === 'succeeded' };
+    const single = { ms: (single1.ms + single2.ms) / 2, ok: single1.status === 'succeeded' && single2.status === 'succeeded' };
     // Replay the whole long run (every execution) against the current code,
     // as `swarmflow replay FILE` does: read the exported JSON, then replay
     // (over child processes when it is long; see runtime/history.ts).
@@ -339,7 +347,7 @@ export async function benchLongHorizon(size: Size): Promise<Figure> {
         replay_events: items.reduce((n, i) => n + (i.history.events?.length ?? 0), 0),
         replay_over_wall: ratio(replayMs, can.ms),
         replay_diverged: reports.filter((r) => !r.ok).length,
-        ok: can.status === 'succeeded' && single.status === 'succeeded' && withCan.status === 'succeeded' ? 1 : 0,
+        ok: can.status === 'succeeded' && single.ok && withCan.ok ? 1 : 0,
       },
       targets: { can_tax: ['<=', 1.02], replay_ms: ['<=', 10_000], max_events_per_execution: ['<=', 10_240], max_history_bytes_per_execution: ['<=', 4 * 2 ** 20] },
     };
