@@ -1,8 +1,8 @@
 /**
  * The chaos suite (issue 9), at two sizes: `full` for `npm run test:chaos`
  * (a 4,000-step run and a 300-sub-agent swarm, 21 faults) and `ci` for
- * `npm test` (a 300-step run through 6 faults and a 30-sub-agent swarm
- * through 4 more).
+ * `npm test` (a 300-step run through 6 faults and a 30-sub-agent swarm, 3
+ * sub-agents at a time, through 4 more).
  *
  * Faults: SIGKILL of one of two workers (sometimes the only one left), of
  * both at once, the Temporal dev server stopped and killed (restarted on
@@ -43,7 +43,11 @@ const knownBugsOn = process.env.SWARMFLOW_KNOWN_BUGS === '1';
 function scenarios(scale: 'ci' | 'full'): ScenarioSpec[] {
   if (scale === 'ci') {
     const loop = toolLoop(150, true);
-    const fan = fanOut(30);
+    // 3 at a time, and no endpoint restart (the 300-step run has two): all 30 at once finished
+    // in ~10 s, in bursts, and while the harness waits out an endpoint's downtime the run goes
+    // on at full speed on the other endpoint, 20 to 50% of the way; a CI run ended with 2 of
+    // its 4 faults not yet fired. A dev server restart stops the run while it lasts.
+    const fan = fanOut(30, 'chaos-fanout', 3);
     return [
       {
         name: 'ci: 300-step run',
@@ -54,7 +58,7 @@ function scenarios(scale: 'ci' | 'full'): ScenarioSpec[] {
       {
         name: 'ci: 30-sub-agent swarm',
         workloads: [fan],
-        segments: [{ watch: fan.label, kinds: ['worker-kill', 'temporal-stop', 'endpoint-restart', 'workers-kill-all'], lo: 0.1, hi: 0.8 }],
+        segments: [{ watch: fan.label, kinds: ['worker-kill', 'temporal-stop', 'temporal-kill', 'workers-kill-all'], lo: 0.05, hi: 0.6 }],
         timeoutMs: 300_000,
       },
     ];

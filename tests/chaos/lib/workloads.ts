@@ -71,11 +71,12 @@ output:
 }
 
 /**
- * A fan-out of `n` sub-agents (one child workflow each), all at once; each
+ * A fan-out of `n` sub-agents (one child workflow each), `atOnce` at a time
+ * (default: all); each
  * agent writes files with `fs.write` on the simulated model's two tool
  * turns, then answers. The run's output is every agent's answer, in order.
  */
-export function fanOut(n: number, name = 'chaos-fanout'): Workload {
+export function fanOut(n: number, name = 'chaos-fanout', atOnce = Math.min(1000, n)): Workload {
   const yaml = `swarm: ${name}
 version: 1
 inputs:
@@ -84,7 +85,7 @@ inputs:
   required: [items]
 # Each agent spends 5 steps; leases are sized to what is left, so 5 per agent would do (before the
 # fair-budget-leases patch each leased 8 at once and a budget under 8 per agent stopped the run early).
-limits: { maxSubAgents: ${Math.min(1000, n)}, maxSteps: ${n * 10 + 10}, deadline: 2h }
+limits: { maxSubAgents: ${atOnce}, maxSteps: ${n * 10 + 10}, deadline: 2h }
 models:
   m: { pool: default, model: kimi-k2.6, maxTokens: 48 }
 tools:
