@@ -12,6 +12,21 @@ export const FAIR_BUDGET_PATCH = 'fair-budget-leases';
 export const CHARGE_UNREPORTED_PATCH = 'charge-unreported-children';
 
 /**
+ * A sub-agent's first lease asks for what it will likely spend (two steps and
+ * one turn's tokens per turn, up to 32 steps and 16 turns' tokens) instead of
+ * 16 steps and two turns' tokens: each top-up is a signal round trip through
+ * the root, which a 300-agent fan-out pays 300 times over. The fair share
+ * still caps it, and what is left is given back when the agent ends.
+ */
+export const AGENT_LEASE_PATCH = 'agent-lease-likely-need';
+
+/** What a sub-agent's first lease asks for (AGENT_LEASE_PATCH), or the older, smaller ask. */
+export function agentLeaseWant(maxTurns: number, maxTokens: number | null, likelyNeed: boolean): { steps: number; tokens: number } {
+  const perTurn = tokenEstimate(maxTokens, 0);
+  return likelyNeed ? { steps: Math.min(maxTurns * 2, 32), tokens: perTurn * Math.min(maxTurns, 16) } : { steps: Math.min(maxTurns * 2, 16), tokens: perTurn * 2 };
+}
+
+/**
  * Whole-run budgets of steps (LLM + tool calls) and tokens. Every call
  * reserves before it starts, so parallel branches and sub-agents cannot
  * overshoot together; the reservation is settled with the real usage after.

@@ -16,7 +16,7 @@ import type { SwarmMetricsSinks } from '../runtime/metrics';
 
 /** The run's end, for the worker's Prometheus metrics (runtime/metrics.ts; not called on replay). */
 const { swarmMetrics } = wf.proxySinks<SwarmMetricsSinks>();
-import { Budget, BudgetExhausted, CHARGE_UNREPORTED_PATCH, FAIR_BUDGET_PATCH, tokenEstimate } from './budget';
+import { AGENT_LEASE_PATCH, Budget, BudgetExhausted, CHARGE_UNREPORTED_PATCH, FAIR_BUDGET_PATCH, agentLeaseWant, tokenEstimate } from './budget';
 import { Semaphore } from './semaphore';
 import { StepsScope, allStepIds, expressionSources, isTruthy, referencedSteps } from './scope';
 import { childLists, walkSteps } from '../dsl/walk';
@@ -610,7 +610,7 @@ class SwarmRun {
     info.status = 'running';
     const workflowId = `${wf.workflowInfo().workflowId}/${step.id}${frame.path}`;
     info.workflowId = workflowId;
-    const want = { steps: Math.min(agent.maxTurns * 2, 16), tokens: tokenEstimate(model?.maxTokens ?? null, 0) * 2 };
+    const want = agentLeaseWant(agent.maxTurns, model?.maxTokens ?? null, wf.patched(AGENT_LEASE_PATCH));
     // Fair budget: sized to what is left among the agents still to run, waiting while others may give some back.
     const lease = wf.patched(FAIR_BUDGET_PATCH) ? await this.firstLease({ steps: 1, tokens: tokenEstimate(model?.maxTokens ?? null, 0) }, want) : this.budget.lease(want);
     this.leases.set(workflowId, lease);

@@ -13,7 +13,7 @@
  * and runtime/runs.ts (`connectClient(settings, { dataConverter })`); until
  * then `assertEncryptedAtRest` fails and says so.
  */
-import { CHARGE_UNREPORTED_PATCH, FAIR_BUDGET_PATCH } from '../../workflows/budget';
+import { AGENT_LEASE_PATCH, CHARGE_UNREPORTED_PATCH, FAIR_BUDGET_PATCH } from '../../workflows/budget';
 import { INFRA_RETRY_PATCH } from '../../workflows/retry';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -163,7 +163,7 @@ export function payloadsOf(histories: History[]): { metadata: Record<string, str
 }
 
 /** Our `patched()` ids, the only thing a patch marker holds. */
-const PATCH_IDS: ReadonlySet<string> = new Set([FAIR_BUDGET_PATCH, INFRA_RETRY_PATCH, CHARGE_UNREPORTED_PATCH]);
+const PATCH_IDS: ReadonlySet<string> = new Set([FAIR_BUDGET_PATCH, INFRA_RETRY_PATCH, CHARGE_UNREPORTED_PATCH, AGENT_LEASE_PATCH]);
 
 /**
  * A `patched()` marker: the SDK's core writes its details (the patch id) as a

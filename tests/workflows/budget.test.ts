@@ -7,6 +7,8 @@
  * is used to its last step and never beyond.
  */
 import { describeTemporal } from '../helpers/temporal';
+import { waitForRun } from '../../runtime/runs';
+import { SIGNALS } from '../../workflows/types';
 import { compileOrThrow, startSwarmEnv, type SwarmEnv } from '../helpers/swarm-env';
 
 /** 20 agents; with the simulated model's one tool turn each makes 3 calls: a turn with a tool call, the tool, the answer. */
@@ -120,4 +122,46 @@ steps:
     expect(out.result?.usage.steps).toBeLessThanOrEqual(2);
     expect(out.result?.usage.tokens).toBeGreaterThan(0);
   }, 60_000);
+});
+
+/**
+ * A sub-agent's first lease covers what it will likely spend (patch
+ * agent-lease-likely-need): an agent of 14 turns (13 model calls, 12 tool
+ * calls: 25 steps) runs without asking the root for more, where the older
+ * first lease of 16 steps made every such agent do a signal round trip.
+ */
+describeTemporal('first lease of a long-running sub-agent', () => {
+  let env: SwarmEnv;
+  beforeAll(async () => {
+    env = await startSwarmEnv({ toolTurns: 12 });
+  }, 60_000);
+  afterAll(async () => env?.close());
+
+  test('three agents of 25 steps each never ask the root for a top-up', async () => {
+    const run = await env.start(
+      `swarm: t-lease-size\nversion: 1
+limits: { maxSteps: 1000 }
+models:
+  m: { pool: default, model: kimi-k2.6, maxTokens: 48 }
+tools:
+  write: { uses: fs.write }
+agents:
+  long: { model: m, instructions: "Keep notes with the write tool, then answer.", tools: [write], maxTurns: 14 }
+steps:
+  - id: fan
+    forEach: \${{ inputs.items }}
+    do:
+      - id: work
+        agent: long
+        prompt: "Notes on \${{ item }}."
+`,
+      { items: [1, 2, 3] },
+    );
+    const out = await waitForRun(run.handle);
+    expect(out.status).toBe('succeeded');
+    expect(out.result?.usage.steps).toBe(3 * 25);
+    const history = await run.handle.fetchHistory();
+    const requests = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === SIGNALS.leaseRequest);
+    expect(requests).toHaveLength(0);
+  }, 120_000);
 });
