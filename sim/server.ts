@@ -15,6 +15,7 @@
 import { listenHttp } from '../runtime/listen';
 import * as http from 'node:http';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
+import { setMaxListeners } from 'node:events';
 import { answer, promptTokensOf, type SimAnswer } from './answer';
 import { FaultState, parseFaults, SimFaultsError } from './faults';
 import type { SimOptions, SimStats } from './options';
@@ -97,6 +98,9 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
   const faults = new FaultState(initial);
   const slots = new Slots(Math.max(1, opts.slots ?? 256));
   const stopping = new AbortController();
+  // Every request sleeping out its latency listens on this one signal: hundreds at once in a
+  // fan-out are expected, not a leak (each listener goes when its sleep ends).
+  setMaxListeners(0, stopping.signal);
   const created = Math.floor(Date.now() / 1000);
   let inFlight = 0;
   let seq = 0;
