@@ -101,7 +101,7 @@ function withoutGuardNoise(problems: string[]): string[] {
   return problems.filter((p) => !(specific.has(place(p)) && /: Instance does not match (every subschema|"then" schema|"else" schema)\.$/.test(p)));
 }
 
-function validate(ir: SwarmIR, schema: Json, input: Json): string[] {
+function validate(schema: Json, input: Json): string[] {
   const v = new Validator(schema as ConstructorParameters<typeof Validator>[0], '2020-12', false).validate(input);
   if (v.valid) return [];
   return v.errors.filter((e) => e.keyword !== 'properties').slice(0, 5).map((e) => `${e.instanceLocation === '#' ? 'input' : e.instanceLocation.replace(/^#/, 'input')}: ${e.error}`);
@@ -118,7 +118,7 @@ export function checkRunInput(ir: SwarmIR, input: Json): void {
   const schema = patterns.length > 0 ? guardedInputs(ir) : ir.inputs;
   let problems: string[];
   try {
-    problems = validate(ir, schema, input);
+    problems = validate(schema, input);
   } catch (err) {
     if (err instanceof RangeError) throw new InvalidRunInputError(ir.name, ['input: nested too deeply'], `the input is nested too deeply to check against the inputs schema of swarm "${ir.name}"; flatten it`);
     if (err instanceof SyntaxError) throw new UnusableInputsSchemaError(ir.name);

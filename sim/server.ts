@@ -14,7 +14,7 @@
  */
 import { listenHttp } from '../runtime/listen';
 import * as http from 'node:http';
-import { setTimeout as sleepTimer } from 'node:timers/promises';
+import { pauseFor } from '../runtime/pause';
 import { setMaxListeners } from 'node:events';
 import { answer, promptTokensOf, type SimAnswer } from './answer';
 import { FaultState, parseFaults, SimFaultsError } from './faults';
@@ -115,13 +115,9 @@ export async function startSimServer(opts: SimOptions = {}): Promise<SimServer> 
     byStatus: {},
   };
 
+  // Cut short when the server closes: the socket is being destroyed anyway.
   const sleep = async (ms: number): Promise<void> => {
-    if (ms <= 0) return;
-    try {
-      await sleepTimer(ms, undefined, { signal: stopping.signal });
-    } catch {
-      // Server closing: the socket is being destroyed anyway.
-    }
+    if (ms > 0) await pauseFor(ms, stopping.signal);
   };
 
   const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
