@@ -13,6 +13,7 @@ import { Validator } from '@cfworker/json-schema';
 import type { Json, SwarmIR, ValueIR } from '../dsl/ir';
 import { evaluateValue } from '../dsl/expr';
 import { walkSteps } from '../dsl/walk';
+import { BoundedCache } from '../dsl/bounded-cache';
 import type {
   AgentTurnInput,
   AgentTurnResult,
@@ -88,16 +89,8 @@ export function createActivities(deps: ActivityDeps) {
 
   // A run's workspace directory, made once per run and worker process: `workspaceFor` creates it
   // (a mkdir syscall), which was a tenth of a no-op tool call's cost when paid on every call.
-  const workspaces = new Map<string, string>();
-  const workspaceOf = (runId: string): string => {
-    let dir = workspaces.get(runId);
-    if (dir === undefined) {
-      if (workspaces.size >= 1024) workspaces.clear();
-      dir = deps.workspaceFor(runId);
-      workspaces.set(runId, dir);
-    }
-    return dir;
-  };
+  const workspaces = new BoundedCache<string>(1024);
+  const workspaceOf = (runId: string): string => workspaces.get(runId) ?? workspaces.set(runId, deps.workspaceFor(runId));
 
   return {
     /** Checks pools, tools, skills and called swarms, and pins their versions in history. */

@@ -4,6 +4,7 @@
  * functions, and type-checks. Never evaluates anything.
  */
 import { Environment } from '@marcbachmann/cel-js';
+import { BoundedCache } from './bounded-cache';
 import type { Code } from './codes';
 import {
   CEL_LIMITS,
@@ -56,62 +57,6 @@ const base = new Environment({ homogeneousAggregateLiterals: false, limits: CEL_
   .registerVariable('inputs', 'dyn')
   .registerVariable('steps', 'map<string, StepState>')
   .registerVariable('run', 'RunInfo');
-
-/**
- * A bounded cache that does not thrash. The old one emptied itself whenever it
- * passed its size, so a file (or the editor re-validating it on each keystroke)
- * with more distinct expressions than that started from nothing every few
- * thousand; so does plain LRU, since validation visits expressions in the same
- * order every time. Here, when full, a new entry waits for room instead of
- * pushing out one that is in use: every `capacity / 2` refused entries, the
- * ones not read since the previous sweep are dropped. Entries in use stay, a
- * changed file's new expressions get in after one sweep, and the size never
- * passes `capacity`. Each sweep costs `capacity` and comes after `capacity / 2`
- * refusals, so the cost per lookup stays constant.
- */
-export class BoundedCache<V> {
-  private readonly entries = new Map<string, { value: V; used: boolean }>();
-  private refused = 0;
-
-  constructor(private readonly capacity: number) {}
-
-  get(key: string): V | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    entry.used = true;
-    return entry.value;
-  }
-
-  /** Stores the value when there is room (or after a sweep makes some); returns it either way. */
-  set(key: string, value: V): V {
-    const entry = this.entries.get(key);
-    if (entry !== undefined) {
-      entry.value = value;
-      entry.used = true;
-      return value;
-    }
-    if (this.entries.size >= this.capacity) {
-      this.refused++;
-      if (this.refused < Math.max(1, this.capacity / 2)) return value;
-      this.sweep();
-      if (this.entries.size >= this.capacity) return value;
-    }
-    this.entries.set(key, { value, used: true });
-    return value;
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  private sweep(): void {
-    this.refused = 0;
-    for (const [key, entry] of this.entries) {
-      if (entry.used) entry.used = false;
-      else this.entries.delete(key);
-    }
-  }
-}
 
 const envs = new BoundedCache<Environment>(256);
 

@@ -12,6 +12,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import swarmSchema from '../schemas/swarm.schema.json';
 import type { Problem } from './diagnostic';
+import { BoundedCache } from './bounded-cache';
 import type { Code } from './codes';
 import { STEP_KINDS } from './ir';
 import { isMap, own } from './json';
@@ -472,16 +473,12 @@ function describeError(root: unknown, f: Folded): Problem {
  * suggest() compares the key with every allowed one; a file that repeats one
  * wrong key on thousands of steps asks the same question each time.
  */
-const suggestions = new Map<string, string | null>();
+const suggestions = new BoundedCache<string | null>(1000);
 
 function suggestOnce(key: string, allowed: readonly string[]): string | null {
   const k = `${key}\u0000${allowed.join('\u0000')}`;
   const known = suggestions.get(k);
-  if (known !== undefined) return known;
-  const guess = suggest(key, allowed);
-  if (suggestions.size >= 1000) suggestions.clear(); // keys of a hostile file need not stay
-  suggestions.set(k, guess);
-  return guess;
+  return known !== undefined ? known : suggestions.set(k, suggest(key, allowed));
 }
 
 function allowListProblem(root: unknown, ptr: string): Problem {

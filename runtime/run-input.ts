@@ -12,6 +12,7 @@
  * API's body reader already caps nesting (server/body.ts).
  */
 import { Validator } from '@cfworker/json-schema';
+import { BoundedCache } from '../dsl/bounded-cache';
 import type { Json, SwarmIR } from '../dsl/ir';
 import { SCHEMA_DATA_KEYWORDS, SCHEMA_MAP_KEYWORDS, schemaPatterns } from '../dsl/regex-safety';
 
@@ -81,17 +82,11 @@ export function longKeyAt(input: unknown, limit = MAX_PATTERNED_LENGTH): string 
   return null;
 }
 
-const guarded = new Map<string, Json>();
+const guarded = new BoundedCache<Json>(1000);
 
 /** The guarded inputs schema of a definition (cached by its hash: definitions are immutable). */
 function guardedInputs(ir: SwarmIR): Json {
-  let g = guarded.get(ir.sha256);
-  if (g === undefined) {
-    if (guarded.size > 1000) guarded.clear();
-    g = guardPatterns(ir.inputs);
-    guarded.set(ir.sha256, g);
-  }
-  return g;
+  return guarded.get(ir.sha256) ?? guarded.set(ir.sha256, guardPatterns(ir.inputs));
 }
 
 /** The guard's allOf/if wrapping reports itself too; where a pattern or length problem is reported at the same place, that is noise. */

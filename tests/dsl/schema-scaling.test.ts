@@ -7,7 +7,7 @@ import { validate } from '../../dsl';
 import type { Diagnostic } from '../../dsl';
 import { MAX_DIAGNOSTICS } from '../../dsl/validate';
 import { schemaProblems } from '../../dsl/schema-check';
-import { BoundedCache } from '../../dsl/expr-check';
+import { BoundedCache } from '../../dsl/bounded-cache';
 
 /** `n` steps with no kind key and an unknown key: two problems each. */
 function unknownKindSteps(n: number): string {
