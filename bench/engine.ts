@@ -121,6 +121,26 @@ export class EngineBench {
   }
 }
 
+/**
+ * Runs `a` and `b` `pairs` times each in A B B A order (A B, then B A, ...),
+ * so a drift of the shared machine's speed during the runs weighs on both.
+ */
+async function abba<A, B>(a: () => Promise<A>, b: () => Promise<B>, pairs: number): Promise<{ a: A[]; b: B[] }> {
+  const out: { a: A[]; b: B[] } = { a: [], b: [] };
+  for (let i = 0; i < pairs; i++) {
+    if (i % 2 === 0) {
+      out.a.push(await a());
+      out.b.push(await b());
+    } else {
+      out.b.push(await b());
+      out.a.push(await a());
+    }
+  }
+  return out;
+}
+
+const meanMs = (runs: readonly { ms: number }[]): number => runs.reduce((t, r) => t + r.ms, 0) / runs.length;
+
 /** 1. N sequential no-op activities: the interpreter vs a hand-written workflow. */
 export async function benchOverhead(b: EngineBench, size: Size): Promise<Figure> {
   // SWARMFLOW_BENCH_OVERHEAD_N overrides the full size for quick side-by-side iterations.
@@ -147,19 +167,9 @@ export async function benchOverhead(b: EngineBench, size: Size): Promise<Figure>
       await b.client.workflow.execute('baselineWorkflow', { taskQueue: 'bench-baseline', workflowId: id, args: [n] });
       return { ms: performance.now() - t0, id };
     };
-    const baseRuns: { ms: number; id: string }[] = [];
-    const swarmRuns: { ms: number; id: string }[] = [];
-    for (let i = 0; i < pairs; i++) {
-      if (i % 2 === 0) {
-        baseRuns.push(await runBaseline());
-        swarmRuns.push(await b.runSwarm(ir, {}));
-      } else {
-        swarmRuns.push(await b.runSwarm(ir, {}));
-        baseRuns.push(await runBaseline());
-      }
-    }
-    const baseMs = baseRuns.reduce((a, r) => a + r.ms, 0) / pairs;
-    const swarm = { id: (swarmRuns[0] as { id: string }).id, ms: swarmRuns.reduce((a, r) => a + r.ms, 0) / pairs };
+    const { a: baseRuns, b: swarmRuns } = await abba(runBaseline, () => b.runSwarm(ir, {}), pairs);
+    const baseMs = meanMs(baseRuns);
+    const swarm = { id: (swarmRuns[0] as { id: string }).id, ms: meanMs(swarmRuns) };
     const baseId = (baseRuns[0] as { id: string }).id;
     const baseStats = await exportBaseline(b.client, baseId);
     const sw = await b.historyStats(swarm.id);
@@ -311,13 +321,11 @@ export async function benchLongHorizon(size: Size): Promise<Figure> {
     // 30.8 s first, then 25.5, 23.7, 23.6), so one unmeasured run goes first, then
     // A B B A so the remaining drift falls on both sides.
     const taxIr = compileOrThrow(longHorizonYaml(taxN), 'bench-tax.swarm.yaml');
-    await b.runSwarm(taxIr, {}, { noContinueAsNew: true });
-    const withCan1 = await b.runSwarm(taxIr, {}, taxOptions);
-    const single1 = await b.runSwarm(taxIr, {}, { noContinueAsNew: true });
-    const single2 = await b.runSwarm(taxIr, {}, { noContinueAsNew: true });
-    const withCan2 = await b.runSwarm(taxIr, {}, taxOptions);
-    const withCan = { ms: (withCan1.ms + withCan2.ms) / 2, continuedAsNew: withCan1.continuedAsNew, ok: withCan1.status === 'succeeded' && withCan2.status === 'succeeded' };
-    const single = { ms: (single1.ms + single2.ms) / 2, ok: single1.status === 'succeeded' && single2.status === 'succeeded' };
+    const runSingle = (): ReturnType<EngineBench['runSwarm']> => b.runSwarm(taxIr, {}, { noContinueAsNew: true });
+    await runSingle();
+    const tax = await abba(() => b.runSwarm(taxIr, {}, taxOptions), runSingle, 2);
+    const withCan = { ms: meanMs(tax.a), continuedAsNew: tax.a[0]?.continuedAsNew ?? 0, ok: tax.a.every((r) => r.status === 'succeeded') };
+    const single = { ms: meanMs(tax.b), ok: tax.b.every((r) => r.status === 'succeeded') };
     // Replay the whole long run (every execution) against the current code,
     // as `swarmflow replay FILE` does: read the exported JSON, then replay
     // (over child processes when it is long; see runtime/history.ts).
